@@ -1,0 +1,9 @@
+"""The JSON API under /api. Each module adds the routes of one resource to `api`."""
+from flask import Blueprint
+
+from server.auth import authenticate
+
+api = Blueprint("api", __name__, url_prefix="/api")
+api.before_request(authenticate)
+
+from server.api import auth, devices, health, observations, people, roster, templates  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Roster import over HTTP (filled in by the roster work)."""

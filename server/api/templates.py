@@ -1,0 +1,1 @@
+"""Look-for templates over HTTP (filled in by the templates work)."""

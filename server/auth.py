@@ -1,0 +1,120 @@
+"""Who is calling: a signed-in browser session or an enrolled device's bearer token.
+
+`authenticate` runs before every request and sets `g.person` (or None) and `g.device`. Handlers
+ask `require_person()` or `require_role(...)`; per-object decisions live in `server.authz`.
+Cookie-authenticated writes must carry the session's CSRF token in `X-CSRF-Token`; bearer
+requests carry no ambient credential, so they need none.
+"""
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import g, request, session
+from sqlalchemy import select
+
+from server.errors import ApiError
+from server.extensions import db
+from server.models import Device, Person
+from server.models.types import utcnow
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+# last_seen_at is informative only; writing it at most this often keeps reads read-only.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def new_device_token() -> str:
+    """A bearer token of 256 random bits, shown to the device once."""
+    return "rnd_" + secrets.token_urlsafe(32)
+
+
+def device_token_hash(token: str) -> str:
+    # A fast hash is enough: the token is random, not a guessable password.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def sign_in(person: Person) -> str:
+    """Start a fresh session for `person`; returns the session's CSRF token."""
+    session.clear()
+    session.permanent = True
+    session["person_id"] = person.id
+    session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def csrf_token() -> str | None:
+    return session.get("csrf")
+
+
+def authenticate() -> None:
+    """Resolve the caller for this request (a before_request hook for /api routes)."""
+    g.person, g.device = None, None
+    header = request.headers.get("Authorization")
+    if header is not None:
+        _authenticate_bearer(header)
+        return
+    person_id = session.get("person_id")
+    if person_id:
+        person = db.session.get(Person, person_id)
+        if person is None or not person.active:
+            session.clear()
+            return
+        g.person = person
+        if request.method not in SAFE_METHODS:
+            _check_csrf()
+    if request.method not in SAFE_METHODS:
+        _check_origin()
+
+
+def _authenticate_bearer(header: str) -> None:
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "Use 'Authorization: Bearer <device token>'.",
+                       headers={"WWW-Authenticate": "Bearer"})
+    device = db.session.scalar(select(Device).where(Device.token_hash == device_token_hash(token.strip())))
+    if device is None or device.revoked_at is not None or not device.person.active:
+        raise ApiError(401, "unauthorized", "This device token is not valid; enrol the device again.",
+                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    now = utcnow()
+    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+        device.last_seen_at = now
+        db.session.commit()
+    g.person, g.device = device.person, device
+
+
+def _check_csrf() -> None:
+    expected = session.get("csrf", "")
+    given = request.headers.get(CSRF_HEADER, "")
+    if not expected or not hmac.compare_digest(expected, given):
+        raise ApiError(403, "csrf_failed",
+                       f"Missing or wrong {CSRF_HEADER} header; read it from GET /api/me.")
+
+
+def _check_origin() -> None:
+    """Refuse a cross-site write that names its origin (defence in depth beside SameSite)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return
+    parts = urlsplit(origin)
+    if f"{parts.scheme}://{parts.netloc}" != request.host_url.rstrip("/"):
+        raise ApiError(403, "cross_origin", "Writes are accepted only from this site's own pages.")
+
+
+def require_person() -> Person:
+    if g.get("person") is None:
+        raise ApiError(401, "unauthorized", "Sign in first.")
+    return g.person
+
+
+def require_role(*roles: str) -> Person:
+    """The caller, who must hold one of `roles` (403 otherwise)."""
+    person = require_person()
+    if not person.has_role(*roles):
+        raise ApiError(403, "forbidden", "Your role does not allow this.")
+    return person

@@ -1,0 +1,98 @@
+"""Who may see and change what. Every per-object decision in the API is made here.
+
+Scope: a person belongs to one district; `school_id` None means their roles reach every school
+of the district. Rules, in the product's words:
+- Admins manage people, devices and templates within their scope.
+- District staff write templates within their scope and read submitted observations there.
+- An observer reads the observations they wrote.
+- A teacher reads every submitted observation of their own teaching, nothing hidden
+  (a draft is still being written and is the observer's alone).
+- A device is managed by its owner, or by an admin whose scope holds the owner.
+Objects outside these rules do not exist for the caller: handlers answer 404, not 403.
+"""
+from sqlalchemy import and_, false, or_, select
+
+from server.models import Device, LookForTemplate, Observation, Person, School
+
+TEMPLATE_WRITERS = ("admin", "district_staff")
+
+
+def in_scope(person: Person, district_id: str, school_id: str | None) -> bool:
+    """True if a thing in (`district_id`, `school_id`) lies within `person`'s scope.
+
+    A district-wide thing (school_id None) is within scope only of district-wide people.
+    """
+    if person.district_id != district_id:
+        return False
+    return person.school_id is None or person.school_id == school_id
+
+
+def schools_query(person: Person):
+    query = select(School).where(School.district_id == person.district_id)
+    if person.school_id is not None:
+        query = query.where(School.id == person.school_id)
+    return query.order_by(School.name)
+
+
+def may_administer_school(person: Person, school: School) -> bool:
+    return person.has_role("admin") and in_scope(person, school.district_id, school.id)
+
+
+def administered_people_query(person: Person):
+    """People an admin may see and manage; nobody for anyone else."""
+    if not person.has_role("admin"):
+        return select(Person).where(false())
+    query = select(Person).where(Person.district_id == person.district_id)
+    if person.school_id is not None:
+        query = query.where(Person.school_id == person.school_id)
+    return query
+
+
+def may_administer_person(actor: Person, person: Person) -> bool:
+    return actor.has_role("admin") and in_scope(actor, person.district_id, person.school_id)
+
+
+def may_manage_device(person: Person, device: Device) -> bool:
+    return device.person_id == person.id or may_administer_person(person, device.person)
+
+
+def managed_devices_query(person: Person):
+    administered = administered_people_query(person).with_only_columns(Person.id)
+    return select(Device).where(or_(Device.person_id == person.id, Device.person_id.in_(administered)))
+
+
+def may_write_template(person: Person, district_id: str, school_id: str | None) -> bool:
+    return person.has_role(*TEMPLATE_WRITERS) and in_scope(person, district_id, school_id)
+
+
+def templates_query(person: Person):
+    """Templates the person may read: published ones that apply to their schools, and, for
+    template writers, every version within their scope."""
+    applies = LookForTemplate.district_id == person.district_id
+    if person.school_id is not None:
+        applies = and_(applies, or_(LookForTemplate.school_id.is_(None),
+                                    LookForTemplate.school_id == person.school_id))
+    readable = LookForTemplate.status == "published"
+    if person.has_role(*TEMPLATE_WRITERS):
+        if person.school_id is None:
+            readable = or_(readable, LookForTemplate.district_id == person.district_id)
+        else:
+            readable = or_(readable, LookForTemplate.school_id == person.school_id)
+    return select(LookForTemplate).where(applies, readable)
+
+
+def observations_query(person: Person):
+    """Observations the person may read."""
+    submitted = and_(Observation.status == "submitted", Observation.deleted.is_(False))
+    readable = [Observation.observer_id == person.id,
+                and_(Observation.teacher_id == person.id, submitted)]
+    if person.has_role("district_staff"):
+        schools = schools_query(person).with_only_columns(School.id)
+        readable.append(and_(Observation.school_id.in_(schools), submitted))
+    return select(Observation).where(or_(*readable))
+
+
+def may_read_feedback(person: Person, observation: Observation) -> bool:
+    """The observer always; the observed teacher and district staff once it is released."""
+    feedback = observation.feedback
+    return person.id == observation.observer_id or (feedback is not None and feedback.released)

@@ -1,0 +1,43 @@
+"""Configuration: one class of environment reads, overridable by a mapping passed to create_app."""
+import os
+
+
+def database_url_from_env(value: str | None) -> str | None:
+    """Return DATABASE_URL with Heroku-style schemes rewritten to use the psycopg 3 driver."""
+    if not value:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix):]
+    return value
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+class Config:
+    """Settings read from the environment when the app is created.
+
+    SQLALCHEMY_DATABASE_URI stays None when DATABASE_URL is unset; create_app then points it at
+    SQLite in the instance folder.
+    """
+
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    SQLALCHEMY_DATABASE_URI = database_url_from_env(os.environ.get("DATABASE_URL"))
+    DEMO = os.environ.get("ROUNDS_DEMO") == "1"
+    MAX_CONTENT_LENGTH = _int_env("ROUNDS_MAX_BODY_BYTES", 4 * 1024 * 1024)
+    LOGIN_FAILURES_PER_ACCOUNT = _int_env("ROUNDS_LOGIN_FAILURES_PER_ACCOUNT", 10)
+    LOGIN_FAILURES_PER_ADDRESS = _int_env("ROUNDS_LOGIN_FAILURES_PER_ADDRESS", 30)
+    # Number of reverse proxies in front of gunicorn whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = _int_env("ROUNDS_PROXY_COUNT", 0)
+    # argon2id cost; tests lower it so that hundreds of sign-ins stay fast.
+    PASSWORD_TIME_COST = _int_env("ROUNDS_PASSWORD_TIME_COST", 3)
+    PASSWORD_MEMORY_KIB = _int_env("ROUNDS_PASSWORD_MEMORY_KIB", 64 * 1024)
+    SESSION_COOKIE_NAME = "rounds_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("ROUNDS_COOKIE_SECURE") == "1"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    JSON_SORT_KEYS = False

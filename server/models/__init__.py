@@ -1,0 +1,12 @@
+"""The data model. Importing this package registers every table with the metadata."""
+from server.models.audit import AuditEvent
+from server.models.device import Device
+from server.models.district import District, School
+from server.models.observation import EvidenceNote, Feedback, Observation, SupportCommitment
+from server.models.person import ROLES, Person, RoleGrant
+from server.models.template import LOOKFOR_KINDS, LookFor, LookForTemplate
+
+__all__ = [
+    "AuditEvent", "Device", "District", "School", "EvidenceNote", "Feedback", "Observation",
+    "SupportCommitment", "ROLES", "Person", "RoleGrant", "LOOKFOR_KINDS", "LookFor", "LookForTemplate",
+]

@@ -1,0 +1,124 @@
+"""Signing in, sessions, CSRF and the sign-in throttle."""
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.models import AuditEvent
+from tests.builders import PASSWORD
+
+
+def test_person_signs_in_and_sees_who_they_are(make, api_as):
+    school = make.school()
+    person = make.person("observer", "teacher", school=school, name="Ana Ruiz", email="Ana@Example.org")
+    api = api_as(None)
+    response = api.login("  ana@EXAMPLE.org ")
+    assert response.get_json()["email"] == "ana@example.org"
+    me = api.get("/api/me").get_json()
+    assert {k: me[k] for k in ("id", "name", "email", "roles", "school_id", "district_id")} == {
+        "id": person.id, "name": "Ana Ruiz", "email": "ana@example.org",
+        "roles": ["observer", "teacher"], "school_id": school.id, "district_id": school.district_id}
+    assert me["csrf_token"] == api.csrf
+
+
+def test_session_cookie_is_httponly_and_lax(make, client):
+    person = make.person()
+    response = client.post("/api/auth/login", json={"email": person.email, "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_session_cookie_is_secure_over_https(make, client):
+    person = make.person()
+    response = client.post("/api/auth/login", json={"email": person.email, "password": PASSWORD},
+                           base_url="https://rounds.example.org")
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_wrong_password_is_refused_and_audited(make, client, app):
+    person = make.person()
+    response = client.post("/api/auth/login", json={"email": person.email, "password": "nope"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_credentials"
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.kind == "login_failed"))
+        assert event.email == person.email and event.ip == "127.0.0.1"
+
+
+def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client):
+    response = client.post("/api/auth/login", json={"email": "nobody@example.org", "password": "x"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_credentials"
+
+
+def test_inactive_person_cannot_sign_in(make, client):
+    person = make.person(active=False)
+    response = client.post("/api/auth/login", json={"email": person.email, "password": PASSWORD})
+    assert response.status_code == 401
+
+
+def test_me_needs_a_session(client):
+    response = client.get("/api/me")
+    assert response.status_code == 401
+    assert response.get_json() == {"error": {"code": "unauthorized", "message": "Sign in first.", "fields": {}}}
+
+
+def test_logout_ends_the_session(make, api_as):
+    api = api_as(make.person())
+    assert api.post("/api/auth/logout").status_code == 204
+    assert api.get("/api/me").status_code == 401
+
+
+def test_cookie_write_without_csrf_token_is_refused(make, api_as):
+    api = api_as(make.person())
+    response = api.post("/api/devices", json={}, headers={"X-CSRF-Token": "forged"})
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "csrf_failed"
+    response = api.client.post("/api/devices", json={})
+    assert response.status_code == 403
+
+
+def test_cross_site_origin_cannot_sign_in(make, client):
+    person = make.person()
+    response = client.post("/api/auth/login", json={"email": person.email, "password": PASSWORD},
+                           headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+    same_site = client.post("/api/auth/login", json={"email": person.email, "password": PASSWORD},
+                            headers={"Origin": "http://localhost"})
+    assert same_site.status_code == 200
+
+
+def test_account_is_throttled_after_ten_failures_in_a_minute(make, client, app):
+    person = make.person()
+    for _ in range(10):
+        assert client.post("/api/auth/login", json={"email": person.email, "password": "bad"}).status_code == 401
+    response = client.post("/api/auth/login", json={"email": person.email, "password": PASSWORD},
+                           environ_base={"REMOTE_ADDR": "10.9.9.9"})
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "60"
+    assert response.get_json()["error"]["code"] == "too_many_attempts"
+    other = make.person()
+    assert client.post("/api/auth/login", json={"email": other.email, "password": PASSWORD}).status_code == 200
+
+
+def test_address_is_throttled_across_accounts(make, client, app):
+    app.config["LOGIN_FAILURES_PER_ADDRESS"] = 5
+    people = [make.person() for _ in range(5)]
+    for person in people:
+        client.post("/api/auth/login", json={"email": person.email, "password": "bad"},
+                    environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    fresh = make.person()
+    blocked = client.post("/api/auth/login", json={"email": fresh.email, "password": PASSWORD},
+                          environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert blocked.status_code == 429
+    elsewhere = client.post("/api/auth/login", json={"email": fresh.email, "password": PASSWORD},
+                            environ_base={"REMOTE_ADDR": "192.0.2.8"})
+    assert elsewhere.status_code == 200
+    with app.app_context():
+        throttled = db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                      .where(AuditEvent.kind == "login_throttled"))
+        assert throttled == 1
+
+
+def test_passwords_are_stored_as_argon2id(make):
+    person = make.person()
+    assert person.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in person.password_hash
