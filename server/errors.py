@@ -3,6 +3,7 @@ import logging
 
 from flask import jsonify
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,12 @@ def _from_http_exception(error: HTTPException):
     return error_response(error.code or 500, code, error.description or error.name)
 
 
+def _from_integrity_error(error: IntegrityError):
+    # Two requests raced to create the same thing; the database kept one and refused the other.
+    log.info("integrity error answered as 409: %s", error.orig)
+    return error_response(409, "conflict", "That conflicts with a record saved at the same moment; try again.")
+
+
 def _from_unexpected(error: Exception):
     log.exception("unhandled error", exc_info=error)
     return error_response(500, "internal", "Something went wrong on the server; nothing was saved.")
@@ -57,4 +64,5 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(ApiError, _from_api_error)
     app.register_error_handler(ValidationError, _from_validation_error)
     app.register_error_handler(HTTPException, _from_http_exception)
+    app.register_error_handler(IntegrityError, _from_integrity_error)
     app.register_error_handler(Exception, _from_unexpected)
