@@ -2,9 +2,14 @@
 from marshmallow import fields, validate
 
 
-def StrictBool(**kwargs) -> fields.Boolean:
-    """Only JSON true or false; "yes", 1 and "true" are refused."""
-    return fields.Boolean(truthy={True}, falsy={False}, **kwargs)
+class StrictBool(fields.Boolean):
+    """Only JSON true or false; "yes", 1 and "true" are refused (0 == False in Python, so the
+    type is checked, not just the value)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
 
 
 def StrictInt(**kwargs) -> fields.Integer:
@@ -12,7 +17,12 @@ def StrictInt(**kwargs) -> fields.Integer:
 
 
 def Text(max_length: int, min_length: int = 0, **kwargs) -> fields.String:
-    return fields.String(validate=validate.Length(min=min_length, max=max_length), **kwargs)
+    """A string of `min_length`..`max_length` characters, also checked by any `validate` given."""
+    extra = kwargs.pop("validate", None)
+    checks = [validate.Length(min=min_length, max=max_length)]
+    if extra is not None:
+        checks.extend(extra if isinstance(extra, (list, tuple)) else [extra])
+    return fields.String(validate=checks, **kwargs)
 
 
 class IdString(fields.UUID):
