@@ -1,5 +1,16 @@
 """Field types with the strictness the API promises: no silent coercion of wrong types."""
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
+
+
+def storable(value: str) -> None:
+    """Refuse text no database will store: NUL characters and unpaired surrogates (PostgreSQL
+    rejects both, which would otherwise surface as a server error)."""
+    if "\x00" in value:
+        raise ValidationError("Must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("Must be valid Unicode text.") from None
 
 
 class StrictBool(fields.Boolean):
@@ -17,9 +28,9 @@ def StrictInt(**kwargs) -> fields.Integer:
 
 
 def Text(max_length: int, min_length: int = 0, **kwargs) -> fields.String:
-    """A string of `min_length`..`max_length` characters, also checked by any `validate` given."""
+    """A storable string of `min_length`..`max_length` characters, also checked by any `validate`."""
     extra = kwargs.pop("validate", None)
-    checks = [validate.Length(min=min_length, max=max_length)]
+    checks = [validate.Length(min=min_length, max=max_length), storable]
     if extra is not None:
         checks.extend(extra if isinstance(extra, (list, tuple)) else [extra])
     return fields.String(validate=checks, **kwargs)

@@ -2,11 +2,11 @@
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from schemas.templates import LOOKFOR_KINDS  # noqa: F401  (the one list of kinds, re-exported)
 from server.extensions import db
 from server.ids import new_id
 from server.models.types import JSONDocument, UTCDateTime, UUIDString, utcnow
 
-LOOKFOR_KINDS = ("yes_no", "count", "scale", "timer", "text")
 
 
 class LookForTemplate(db.Model):
