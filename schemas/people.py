@@ -3,6 +3,8 @@ from marshmallow import Schema, fields
 
 from schemas.fields import StrictBool, Text
 
+ROLES = ("observer", "teacher", "district_staff", "admin")
+
 
 class LoginSchema(Schema):
     email = Text(254, 1, required=True)

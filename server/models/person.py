@@ -2,11 +2,11 @@
 from sqlalchemy import Boolean, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from schemas.people import ROLES  # noqa: F401  (the one list of roles, re-exported)
 from server.extensions import db
 from server.ids import new_id
 from server.models.types import UTCDateTime, UUIDString, utcnow
 
-ROLES = ("observer", "teacher", "district_staff", "admin")
 
 
 class Person(db.Model):
