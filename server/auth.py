@@ -21,6 +21,9 @@ from server.models.types import utcnow
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
+# Signing in uses no authority of the current session (it replaces it), so it needs no session
+# token: someone switching accounts on a shared tablet must not be refused. Origin is still checked.
+CSRF_EXEMPT_ENDPOINTS = frozenset({"api.login"})
 # last_seen_at is informative only; writing it at most this often keeps reads read-only.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
@@ -66,7 +69,7 @@ def authenticate() -> None:
             session.clear()
             return
         g.person = person
-        if request.method not in SAFE_METHODS:
+        if request.method not in SAFE_METHODS and request.endpoint not in CSRF_EXEMPT_ENDPOINTS:
             _check_csrf()
     if request.method not in SAFE_METHODS:
         _check_origin()

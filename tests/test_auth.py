@@ -122,3 +122,33 @@ def test_passwords_are_stored_as_argon2id(make):
     person = make.person()
     assert person.password_hash.startswith("$argon2id$")
     assert PASSWORD not in person.password_hash
+
+
+def test_text_no_database_can_store_is_a_field_error_not_a_crash(make, client):
+    for email in ("ana\x00@example.org", "ana\ud800@example.org"):
+        response = client.post("/api/auth/login", json={"email": email, "password": "x"})
+        assert response.status_code == 422
+        assert response.get_json()["error"]["fields"]["email"]
+
+
+def test_bad_login_bodies_get_field_messages(client):
+    cases = [({}, {"email", "password"}), ({"email": 5, "password": []}, {"email", "password"}),
+             ({"email": "a@b.c", "password": "x", "remember": True}, {"remember"}),
+             ({"email": "", "password": ""}, {"email", "password"})]
+    for body, bad_fields in cases:
+        response = client.post("/api/auth/login", json=body)
+        assert response.status_code == 422, body
+        assert set(response.get_json()["error"]["fields"]) == bad_fields
+    assert client.post("/api/auth/login", data="{", content_type="application/json").status_code == 400
+    assert client.post("/api/auth/login", data="email=a", content_type="text/plain").status_code == 415
+    big = client.post("/api/auth/login", json={"email": "a@b.c", "password": "x" * 5_000_000})
+    assert big.status_code == 413
+
+
+def test_switching_accounts_on_a_shared_tablet_needs_no_sign_out(make, api_as):
+    school = make.school()
+    first, second = make.person(school=school), make.person(school=school)
+    api = api_as(first)
+    api.csrf = None
+    api.login(second.email)
+    assert api.get("/api/me").get_json()["id"] == second.id
