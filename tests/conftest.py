@@ -77,9 +77,17 @@ def runner(app):
 
 @pytest.fixture
 def make(app):
-    """Builds districts, schools and people straight in the database (see tests/builders.py)."""
-    with app.app_context():
+    """Builds districts, schools and people straight in the database (see tests/builders.py).
+
+    It works in an app of its own on the same database, like a separate process: the requests a
+    test makes get their own app context and session, as in production, so a request that fails
+    half-way cannot leave anything behind in a session the test later commits.
+    """
+    outside = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    with outside.app_context():
         yield Builder()
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

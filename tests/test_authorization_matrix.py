@@ -1,0 +1,135 @@
+"""Every API route, called as every role and as outsiders, answers 2xx for exactly the callers the
+authorization rules allow. Each call gets fresh objects, so one caller's success cannot change what
+the next one sees. A route added without a row here fails `test_every_api_route_is_in_the_matrix`."""
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from server.extensions import db
+from server.models import Feedback, LookFor, LookForTemplate, Observation
+from server.models.types import utcnow
+
+CALLERS = ("anonymous", "teacher", "observer", "peer", "district_staff", "school_admin",
+           "district_admin", "other_school_teacher", "other_district_admin")
+SIGNED_IN = frozenset(CALLERS) - {"anonymous"}
+CSV = "email,name,roles,school\n{email},Roster Person,teacher,Lincoln\n"
+
+
+class World:
+    """District 1 with schools Lincoln and Grant, and district 2; one person per caller."""
+
+    def __init__(self, make):
+        self.make = make
+        self.district = make.district("District One")
+        self.lincoln = make.school(self.district, "Lincoln")
+        grant = make.school(self.district, "Grant")
+        other_district = make.district("District Two")
+        self.people = {
+            "teacher": make.person("teacher", school=self.lincoln),
+            "observer": make.person("observer", school=self.lincoln),
+            "peer": make.person("observer", "teacher", school=self.lincoln),
+            "district_staff": make.person("district_staff", district=self.district),
+            "school_admin": make.person("admin", school=self.lincoln),
+            "district_admin": make.person("admin", district=self.district),
+            "other_school_teacher": make.person("teacher", "observer", school=grant),
+            "other_district_admin": make.person("admin", district=other_district),
+        }
+
+    def device_of(self, api_for, owner):
+        return api_for(owner).post("/api/devices", json={}).get_json()["device_id"]
+
+    def template(self, status):
+        template = LookForTemplate(family_id=str(uuid.uuid4()), version=1, district_id=self.district.id,
+                                   school_id=self.lincoln.id, name="Walkthrough", status=status,
+                                   published_at=utcnow() if status == "published" else None)
+        template.lookfors = [LookFor(position=0, key="target_posted", label="Target posted", kind="yes_no")]
+        db.session.add(template)
+        db.session.commit()
+        return template.id
+
+    def submitted_observation(self):
+        observation = Observation(
+            id=str(uuid.uuid4()), school_id=self.lincoln.id, teacher_id=self.people["teacher"].id,
+            observer_id=self.people["observer"].id, started_at=utcnow() - timedelta(hours=1),
+            status="submitted")
+        db.session.add(observation)
+        db.session.add(Feedback(id=str(uuid.uuid4()), observation_id=observation.id, released=True))
+        db.session.commit()
+        return observation.id
+
+
+def roster_csv():
+    return dict(data=CSV.format(email=f"new{uuid.uuid4().hex[:8]}@example.org"), content_type="text/csv")
+
+
+def template_body(world):
+    return dict(json={"name": "New", "school_id": world.lincoln.id,
+                      "lookfors": [{"key": "k", "label": "K", "kind": "count"}]})
+
+
+# (method, rule) -> (set-up returning (url, request kwargs), callers who may use it)
+MATRIX = {
+    ("GET", "/api/health"): (lambda w, a: ("/api/health", {}), set(CALLERS)),
+    ("POST", "/api/auth/login"): (
+        lambda w, a: ("/api/auth/login", dict(json={"email": w.people["teacher"].email,
+                                                    "password": "correct horse battery staple"})),
+        set(CALLERS)),
+    ("POST", "/api/auth/logout"): (lambda w, a: ("/api/auth/logout", {}), set(CALLERS)),
+    ("GET", "/api/me"): (lambda w, a: ("/api/me", {}), SIGNED_IN),
+    ("POST", "/api/devices"): (lambda w, a: ("/api/devices", dict(json={})), SIGNED_IN),
+    ("GET", "/api/devices"): (lambda w, a: ("/api/devices", {}), SIGNED_IN),
+    ("DELETE", "/api/devices/<device_id>"): (
+        lambda w, a: (f"/api/devices/{w.device_of(a, w.people['teacher'])}", {}),
+        {"teacher", "school_admin", "district_admin"}),
+    ("GET", "/api/admin/people"): (
+        lambda w, a: ("/api/admin/people", {}), {"school_admin", "district_admin", "other_district_admin"}),
+    ("PATCH", "/api/admin/people/<person_id>"): (
+        lambda w, a: (f"/api/admin/people/{w.people['teacher'].id}", dict(json={"active": True})),
+        {"school_admin", "district_admin"}),
+    ("POST", "/api/admin/roster"): (
+        lambda w, a: ("/api/admin/roster", roster_csv()),
+        {"school_admin", "district_admin", "other_district_admin"}),
+    ("GET", "/api/observations"): (lambda w, a: ("/api/observations", {}), SIGNED_IN),
+    ("GET", "/api/observations/<observation_id>"): (
+        lambda w, a: (f"/api/observations/{w.submitted_observation()}", {}),
+        {"teacher", "observer", "district_staff"}),
+    ("GET", "/api/templates"): (lambda w, a: ("/api/templates", {}), SIGNED_IN),
+    ("POST", "/api/templates"): (
+        lambda w, a: ("/api/templates", template_body(w)), {"district_staff", "school_admin", "district_admin"}),
+    ("GET", "/api/templates/<template_id>"): (
+        lambda w, a: (f"/api/templates/{w.template('published')}", {}),
+        {"teacher", "observer", "peer", "district_staff", "school_admin", "district_admin"}),
+    ("PATCH", "/api/templates/<template_id>"): (
+        lambda w, a: (f"/api/templates/{w.template('draft')}", dict(json={"name": "Renamed"})),
+        {"district_staff", "school_admin", "district_admin"}),
+    ("POST", "/api/templates/<template_id>/publish"): (
+        lambda w, a: (f"/api/templates/{w.template('draft')}/publish", {}),
+        {"district_staff", "school_admin", "district_admin"}),
+}
+
+
+def api_rules(app):
+    return {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_api_route_is_in_the_matrix(app):
+    assert api_rules(app) == set(MATRIX)
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
+def test_route_allows_exactly_the_permitted_callers(route, make, api_as):
+    world = World(make)
+    set_up, permitted = MATRIX[route]
+    allowed = set()
+    for caller in CALLERS:
+        api = api_as(world.people.get(caller))
+        url, kwargs = set_up(world, api_as)
+        response = api.open(route[0], url, **kwargs)
+        assert response.status_code < 500, (caller, response.get_json())
+        if response.status_code < 300:
+            allowed.add(caller)
+        else:
+            assert response.status_code in (401, 403, 404, 422), (caller, response.status_code)
+    assert allowed == permitted
