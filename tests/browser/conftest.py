@@ -1,0 +1,80 @@
+"""Browser fixtures: the test app served on a real port, and Debian's Chromium driven by Playwright.
+
+Without Chromium at /usr/bin/chromium (or without Playwright) the browser tests are skipped, unless
+ROUNDS_REQUIRE_BROWSER=1 is set, as in CI, where a missing browser is a failure.
+"""
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+# Keep Chromium to the page under test: no sandbox (containers), no GPU, no calls home.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+TABLET_LANDSCAPE = {"width": 1024, "height": 768}
+TABLET_PORTRAIT = {"width": 768, "height": 1024}
+
+
+def _browser_unavailable(reason: str):
+    if os.environ.get("ROUNDS_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}, and ROUNDS_REQUIRE_BROWSER=1 says the browser tests must run.",
+                    pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app answering HTTP on 127.0.0.1 from a background thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        _browser_unavailable(f"Chromium is not installed at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _browser_unavailable("Playwright for Python is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh tablet-sized tab (its own cookies) on the live server; JavaScript errors fail the test."""
+    context = browser.new_context(base_url=live_server, viewport=TABLET_LANDSCAPE)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def screenshot():
+    """`screenshot(page, name)` saves the page at both tablet orientations into tests/artifacts/."""
+
+    def save(page, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for size in (TABLET_LANDSCAPE, TABLET_PORTRAIT):
+            page.set_viewport_size(size)
+            page.screenshot(path=ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png", full_page=True)
+        page.set_viewport_size(TABLET_LANDSCAPE)
+
+    return save
