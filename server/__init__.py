@@ -44,6 +44,7 @@ def register_database(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "begin", _sqlite_begin)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -52,6 +53,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    """Begin an IMMEDIATE transaction when asked with the execution option `sqlite_immediate`.
+
+    Python's sqlite3 otherwise begins lazily, just before the first write, which suits short
+    requests. A transaction that must read and then write consistently (a sync push) takes the
+    write lock first and waits its turn instead of failing with SQLITE_BUSY when another writer
+    committed in between.
+    """
+    if connection.get_execution_options().get("sqlite_immediate"):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class RoundsSessionInterface(SecureCookieSessionInterface):

@@ -96,3 +96,60 @@ def may_read_feedback(person: Person, observation: Observation) -> bool:
     """The observer always; the observed teacher and district staff once it is released."""
     feedback = observation.feedback
     return person.id == observation.observer_id or (feedback is not None and feedback.released)
+
+
+def observation_write_errors(person: Person, values: dict, existing: dict | None, directory) -> dict:
+    """Why `person` may not write `values` into an observation ({} if they may).
+
+    `existing` is the record's current wire state (None for a create); `directory` answers
+    questions about schools, teachers and templates (server.sync_push.Directory). Only the
+    observer who wrote an observation changes it; they observe teachers of schools in their scope.
+    """
+    if not person.has_role("observer"):
+        return {"record_id": ["Only observers record observations."]}
+    if existing is not None and existing["observer_id"] != person.id:
+        return {"record_id": ["No observation of yours has this id."]}
+    errors = {}
+    if existing is None and values.get("observer_id") != person.id:
+        errors["observer_id"] = ["Must be your own id: you record your own observations."]
+    school_id = values.get("school_id") if existing is None else existing["school_id"]
+    if existing is None and not directory.school_in_scope(person, school_id):
+        errors["school_id"] = ["Not a school you observe in."]
+    if "teacher_id" in values:
+        teacher = directory.teacher(values["teacher_id"])
+        if teacher is None or teacher["school_id"] != school_id:
+            errors["teacher_id"] = ["Not a teacher of this school."]
+        elif values["teacher_id"] == person.id:
+            errors["teacher_id"] = ["You cannot observe yourself."]
+    if values.get("template_id") is not None:
+        template = directory.template(person, values["template_id"], school_id)
+        if template is None:
+            errors["template_id"] = ["Not a published template for this school."]
+        elif values.get("template_version", template["version"]) != template["version"]:
+            errors["template_version"] = [f"That template is version {template['version']}."]
+    return errors
+
+
+OBSERVER_ONLY = "Only the observer writes this."
+TEACHER_ONLY = "Only the observed teacher writes this, once the feedback is released."
+
+
+def feedback_write_errors(person: Person, observation: dict, feedback: dict | None, names,
+                          observer_fields, teacher_fields) -> dict:
+    """Why `person` may not write the fields `names` of feedback on `observation` ({} if they
+    may). The observer writes their half; the observed teacher writes theirs once released."""
+    is_observer = observation["observer_id"] == person.id
+    is_teacher = (observation["teacher_id"] == person.id and observation["status"] == "submitted"
+                  and not observation["deleted"])
+    if not (is_observer or (is_teacher and feedback is not None)):
+        return {"record_id": ["No feedback you may change has this id."]}
+    errors = {}
+    released = feedback is not None and feedback["released"]
+    for name in names:
+        if name in observer_fields and not is_observer:
+            errors[name] = [OBSERVER_ONLY]
+        elif name in teacher_fields and not (is_teacher and released):
+            errors[name] = [TEACHER_ONLY]
+    if feedback is None and not is_observer:
+        errors["record_id"] = ["Only the observer starts the feedback."]
+    return errors

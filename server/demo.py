@@ -11,6 +11,7 @@ from server.ids import new_id
 from server.models import District, EvidenceNote, Feedback, Observation, Person, School, SupportCommitment
 from server.models.types import utcnow
 from server.passwords import hash_password
+from server.sync_feed import record_changes
 from server.templates import create_template, publish
 
 DISTRICT = "Riverside Unified (demo)"
@@ -75,12 +76,14 @@ def seed_demo() -> bool:
         "When students explain their reasoning, do our tasks ask them to think, or only to recall?",
         LOOKFORS, created_by=people["admin@demo.rounds"])
     publish(template)
-    _seed_walkthroughs(schools, people, template)
+    record_changes(_seed_walkthroughs(schools, people, template))
     db.session.commit()
     return True
 
 
-def _seed_walkthroughs(schools, people, template) -> None:
+def _seed_walkthroughs(schools, people, template) -> dict:
+    """Add the walkthroughs; returns them as change-feed entries, so that devices pull them."""
+    changes = {}
     now = utcnow().replace(second=0, microsecond=0)
     lincoln, jefferson = schools["Lincoln Elementary"], schools["Jefferson Middle School"]
     walkthroughs = [
@@ -106,19 +109,24 @@ def _seed_walkthroughs(schools, people, template) -> None:
             status=status)
         db.session.add(observation)
         db.session.flush()
+        changes[("observation", observation.id)] = observation.id
         notes = [("teacher", "T: 'Convince your partner your way works.'", 2, False),
                  ("students", "S1 to S2: 'I split 48 into 40 and 8 because tens are easier.'", 5, False),
                  ("task", "Worksheet asks for one answer and one sentence of reasoning.", 7, False),
                  ("students", "Most pairs seemed confident with the strategy.", 11, True)]
         for element, text, minute, inference in notes:
-            db.session.add(EvidenceNote(id=new_id(), observation_id=observation.id,
-                                        author_id=observation.observer_id, element=element, text=text,
-                                        at=started + timedelta(minutes=minute), is_inference=inference))
+            note = EvidenceNote(id=new_id(), observation_id=observation.id, author_id=observation.observer_id,
+                                element=element, text=text, at=started + timedelta(minutes=minute),
+                                is_inference=inference)
+            db.session.add(note)
+            changes[("note", note.id)] = observation.id
         if feedback is not None:
-            _seed_feedback(observation, started, people[teacher], **feedback)
+            item = _seed_feedback(observation, started, people[teacher], **feedback)
+            changes[("feedback", item.id)] = observation.id
+    return changes
 
 
-def _seed_feedback(observation, started, teacher, released, acknowledged=False) -> None:
+def _seed_feedback(observation, started, teacher, released, acknowledged=False) -> Feedback:
     item = Feedback(
         id=new_id(), observation_id=observation.id,
         glow="Your question 'How do you know?' got pairs to justify, not just answer.",
@@ -135,6 +143,7 @@ def _seed_feedback(observation, started, teacher, released, acknowledged=False) 
     db.session.add(SupportCommitment(
         id=new_id(), feedback_id=item.id, observer_id=observation.observer_id, teacher_id=teacher.id,
         description=item.support_commitment, due_on=item.support_due))
+    return item
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

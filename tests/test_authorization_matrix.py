@@ -68,44 +68,62 @@ def template_body(world):
                       "lookfors": [{"key": "k", "label": "K", "kind": "count"}]})
 
 
-# (method, rule) -> (set-up returning (url, request kwargs), callers who may use it)
+def with_device(api, url, **kwargs):
+    """Sync routes take an enrolled device's token: the caller enrols one first (if signed in)."""
+    if api.csrf is None:
+        return url, kwargs
+    device = api.post("/api/devices", json={}).get_json()
+    headers = {"Authorization": f"Bearer {device['token']}"}
+    if "json" in kwargs:
+        kwargs["json"] = {**kwargs["json"], "device_id": device["device_id"]}
+    return url, {**kwargs, "headers": headers}
+
+
+# (method, rule) -> (set-up(world, api_as, caller's client) returning (url, request kwargs),
+#                    callers who may use it)
 MATRIX = {
-    ("GET", "/api/health"): (lambda w, a: ("/api/health", {}), set(CALLERS)),
+    ("GET", "/api/health"): (lambda w, a, c: ("/api/health", {}), set(CALLERS)),
     ("POST", "/api/auth/login"): (
-        lambda w, a: ("/api/auth/login", dict(json={"email": w.people["teacher"].email,
+        lambda w, a, c: ("/api/auth/login", dict(json={"email": w.people["teacher"].email,
                                                     "password": "correct horse battery staple"})),
         set(CALLERS)),
-    ("POST", "/api/auth/logout"): (lambda w, a: ("/api/auth/logout", {}), set(CALLERS)),
-    ("GET", "/api/me"): (lambda w, a: ("/api/me", {}), SIGNED_IN),
-    ("POST", "/api/devices"): (lambda w, a: ("/api/devices", dict(json={})), SIGNED_IN),
-    ("GET", "/api/devices"): (lambda w, a: ("/api/devices", {}), SIGNED_IN),
+    ("POST", "/api/auth/logout"): (lambda w, a, c: ("/api/auth/logout", {}), set(CALLERS)),
+    ("GET", "/api/me"): (lambda w, a, c: ("/api/me", {}), SIGNED_IN),
+    ("POST", "/api/devices"): (lambda w, a, c: ("/api/devices", dict(json={})), SIGNED_IN),
+    ("GET", "/api/devices"): (lambda w, a, c: ("/api/devices", {}), SIGNED_IN),
     ("DELETE", "/api/devices/<device_id>"): (
-        lambda w, a: (f"/api/devices/{w.device_of(a, w.people['teacher'])}", {}),
+        lambda w, a, c: (f"/api/devices/{w.device_of(a, w.people['teacher'])}", {}),
         {"teacher", "school_admin", "district_admin"}),
     ("GET", "/api/admin/people"): (
-        lambda w, a: ("/api/admin/people", {}), {"school_admin", "district_admin", "other_district_admin"}),
+        lambda w, a, c: ("/api/admin/people", {}), {"school_admin", "district_admin", "other_district_admin"}),
     ("PATCH", "/api/admin/people/<person_id>"): (
-        lambda w, a: (f"/api/admin/people/{w.people['teacher'].id}", dict(json={"active": True})),
+        lambda w, a, c: (f"/api/admin/people/{w.people['teacher'].id}", dict(json={"active": True})),
         {"school_admin", "district_admin"}),
     ("POST", "/api/admin/roster"): (
-        lambda w, a: ("/api/admin/roster", roster_csv()),
+        lambda w, a, c: ("/api/admin/roster", roster_csv()),
         {"school_admin", "district_admin", "other_district_admin"}),
-    ("GET", "/api/observations"): (lambda w, a: ("/api/observations", {}), SIGNED_IN),
+    ("GET", "/api/observations"): (lambda w, a, c: ("/api/observations", {}), SIGNED_IN),
     ("GET", "/api/observations/<observation_id>"): (
-        lambda w, a: (f"/api/observations/{w.submitted_observation()}", {}),
+        lambda w, a, c: (f"/api/observations/{w.submitted_observation()}", {}),
         {"teacher", "observer", "district_staff"}),
-    ("GET", "/api/templates"): (lambda w, a: ("/api/templates", {}), SIGNED_IN),
+    ("GET", "/api/templates"): (lambda w, a, c: ("/api/templates", {}), SIGNED_IN),
     ("POST", "/api/templates"): (
-        lambda w, a: ("/api/templates", template_body(w)), {"district_staff", "school_admin", "district_admin"}),
+        lambda w, a, c: ("/api/templates", template_body(w)), {"district_staff", "school_admin", "district_admin"}),
     ("GET", "/api/templates/<template_id>"): (
-        lambda w, a: (f"/api/templates/{w.template('published')}", {}),
+        lambda w, a, c: (f"/api/templates/{w.template('published')}", {}),
         {"teacher", "observer", "peer", "district_staff", "school_admin", "district_admin"}),
     ("PATCH", "/api/templates/<template_id>"): (
-        lambda w, a: (f"/api/templates/{w.template('draft')}", dict(json={"name": "Renamed"})),
+        lambda w, a, c: (f"/api/templates/{w.template('draft')}", dict(json={"name": "Renamed"})),
         {"district_staff", "school_admin", "district_admin"}),
     ("POST", "/api/templates/<template_id>/publish"): (
-        lambda w, a: (f"/api/templates/{w.template('draft')}/publish", {}),
+        lambda w, a, c: (f"/api/templates/{w.template('draft')}/publish", {}),
         {"district_staff", "school_admin", "district_admin"}),
+    ("POST", "/api/sync/push"): (
+        lambda w, a, c: with_device(c, "/api/sync/push", json={"device_id": str(uuid.uuid4()), "ops": []}),
+        SIGNED_IN),
+    ("GET", "/api/sync/pull"): (lambda w, a, c: with_device(c, "/api/sync/pull"), SIGNED_IN),
+    ("GET", "/api/conflicts"): (lambda w, a, c: ("/api/conflicts", {}), SIGNED_IN),
+    ("GET", "/api/sync/rejected"): (lambda w, a, c: ("/api/sync/rejected", {}), SIGNED_IN),
 }
 
 
@@ -125,7 +143,7 @@ def test_route_allows_exactly_the_permitted_callers(route, make, api_as):
     allowed = set()
     for caller in CALLERS:
         api = api_as(world.people.get(caller))
-        url, kwargs = set_up(world, api_as)
+        url, kwargs = set_up(world, api_as, api)
         response = api.open(route[0], url, **kwargs)
         assert response.status_code < 500, (caller, response.get_json())
         if response.status_code < 300:

@@ -3,7 +3,16 @@ from sqlalchemy import func, select
 
 from server.demo import PASSWORD
 from server.extensions import db
-from server.models import District, Feedback, LookForTemplate, Observation, Person, School
+from server.models import (
+    District,
+    Feedback,
+    LookForTemplate,
+    Observation,
+    Person,
+    School,
+)
+from tests.builders import ApiClient
+from tests.sync.helpers import Tablet
 
 
 def counts():
@@ -48,3 +57,16 @@ def test_demo_people_cover_every_role_and_can_sign_in(runner, app, client):
     client.post("/api/auth/login", json={"email": "analyst@demo.rounds", "password": PASSWORD})
     district_view = client.get("/api/observations").get_json()["observations"]
     assert len(district_view) == 3 and [o["status"] for o in district_view] == ["submitted"] * 3
+
+
+def test_a_fresh_tablet_pulls_the_demo_walkthroughs(runner, app):
+    runner.invoke(args=["demo", "--no-serve"])
+    api = ApiClient(app.test_client())
+    api.login("principal@demo.rounds", PASSWORD)
+    principal = Tablet(api)
+    pages = principal.pull()
+    entities = sorted(entity for entity, _record_id in principal.records)
+    assert entities.count("observation") == 1 and entities.count("note") == 4 and entities.count("feedback") == 1
+    reference = pages[-1]["reference"]
+    assert [t["name"] for t in reference["templates"]] == ["Instructional core walkthrough"]
+    assert len([p for p in reference["people"] if "teacher" in p["roles"]]) == 6

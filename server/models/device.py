@@ -1,5 +1,5 @@
 """Enrolled devices: each holds a bearer token of its own, stored here only as a hash."""
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -17,5 +17,7 @@ class Device(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_seen_at = mapped_column(UTCDateTime)
     revoked_at = mapped_column(UTCDateTime)
+    # The highest seq this device pushed that the server acknowledged.
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     person: Mapped[Person] = relationship()

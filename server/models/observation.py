@@ -35,6 +35,8 @@ class Observation(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Per flat field: [version, device_id, hlc, op_id] of its last change (sync.merge.Stamp).
+    field_stamps = mapped_column(JSONDocument, default=dict, nullable=False)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
@@ -78,6 +80,7 @@ class Feedback(db.Model):
     reflection: Mapped[str] = mapped_column(Text, default="")
     usefulness: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    field_stamps = mapped_column(JSONDocument, default=dict, nullable=False)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 

@@ -1,0 +1,115 @@
+"""The change feed: where each record last changed, in commit order, and reading it for pull.
+
+Why not an auto-increment column? Concurrent transactions take ids in start order but commit in
+any order: a reader that has seen id 11 committed moves its cursor past id 10, which commits a
+moment later and is never read. Here every writing transaction takes its positions at its very
+end from the one `sync_clock` row, with `UPDATE ... RETURNING`, and holds that row's lock until it
+commits. The next writer cannot take positions until then, so positions become visible in order:
+everything at or below the clock's committed value is already visible. docs/sync.md explains it.
+"""
+from sqlalchemy import and_, bindparam, or_, select, update
+
+from server.authz import schools_query
+from server.extensions import db
+from server.models import Feedback, Observation, School, SyncChange, SyncClock, SyncConflict
+from server.sync_records import TABLES, wire_document, wire_state
+from server.sync_conflicts import open_conflicts_by_record
+
+change_table = SyncChange.__table__
+
+
+def record_changes(changes: dict) -> None:
+    """Give each changed record ((entity, record_id) -> observation_id) the next positions.
+
+    Call last in the writing transaction: the clock row stays locked until commit.
+    """
+    if not changes:
+        return
+    top = db.session.execute(update(SyncClock).where(SyncClock.id == 1)
+                             .values(position=SyncClock.position + len(changes))
+                             .returning(SyncClock.position)).scalar_one()
+    first = top - len(changes) + 1
+    rows = [{"entity": entity, "record_id": record_id, "observation_id": observation_id, "position": first + n}
+            for n, ((entity, record_id), observation_id) in enumerate(changes.items())]
+    keys = [(r["entity"], r["record_id"]) for r in rows]
+    existing = {(entity, record_id) for entity, record_id in db.session.execute(
+        select(change_table.c.entity, change_table.c.record_id).where(
+            change_table.c.record_id.in_([k[1] for k in keys])))}
+    updates = [r for r in rows if (r["entity"], r["record_id"]) in existing]
+    inserts = [r for r in rows if (r["entity"], r["record_id"]) not in existing]
+    if updates:
+        # New positions lie above every position handed out before, so the unique index on
+        # position never sees two rows at one place.
+        db.session.execute(update(change_table).where(and_(
+            change_table.c.entity == bindparam("b_entity"), change_table.c.record_id == bindparam("b_record_id")))
+            .values(position=bindparam("b_position")),
+            [{"b_entity": r["entity"], "b_record_id": r["record_id"], "b_position": r["position"]} for r in updates])
+    if inserts:
+        db.session.execute(change_table.insert(), inserts)
+
+
+def readable(person, entity_column):
+    """A filter on rows joined to their Observation and (outer) Feedback: what `person` may read.
+
+    The same rules as server.authz.observations_query, plus feedback only once released for
+    anyone but its observer. Deleted observations stay readable here as tombstones, so devices
+    learn that they are gone.
+    """
+    submitted = Observation.status == "submitted"
+    released = or_(entity_column != "feedback", Feedback.released.is_(True))
+    rules = [Observation.observer_id == person.id, and_(Observation.teacher_id == person.id, submitted, released)]
+    if person.has_role("district_staff"):
+        schools = schools_query(person).with_only_columns(School.id)
+        rules.append(and_(Observation.school_id.in_(schools), submitted, released))
+    return or_(*rules)
+
+
+def visible_conflicts_query(person):
+    """Open conflicts on records `person` may read, oldest first."""
+    return (select(SyncConflict)
+            .join(Observation, Observation.id == SyncConflict.observation_id)
+            .outerjoin(Feedback, and_(SyncConflict.entity == "feedback", Feedback.id == SyncConflict.record_id))
+            .where(SyncConflict.resolved_at.is_(None), readable(person, SyncConflict.entity))
+            .order_by(SyncConflict.created_at, SyncConflict.id))
+
+
+def read_feed(person, cursor: int, limit: int) -> tuple[list, int, bool]:
+    """Changes after `cursor` that `person` may read: ([change, ...], new cursor, has_more)."""
+    horizon = db.session.scalar(select(SyncClock.position).where(SyncClock.id == 1))
+    rows = db.session.execute(
+        select(SyncChange.entity, SyncChange.record_id, SyncChange.position)
+        .join(Observation, Observation.id == SyncChange.observation_id)
+        .outerjoin(Feedback, and_(SyncChange.entity == "feedback", Feedback.id == SyncChange.record_id))
+        .where(SyncChange.position > cursor, readable(person, SyncChange.entity))
+        .order_by(SyncChange.position).limit(limit + 1)).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if has_more:
+        cursor = rows[-1].position
+    else:
+        # Nothing visible is left below the horizon, so the cursor may skip what this person
+        # cannot read (every position up to the committed clock value is already visible).
+        cursor = max(cursor, horizon, rows[-1].position if rows else 0)
+    return _documents(rows), cursor, has_more
+
+
+def _documents(rows) -> list:
+    by_entity = {}
+    for row in rows:
+        by_entity.setdefault(row.entity, []).append(row.record_id)
+    loaded = {}
+    for entity, ids in by_entity.items():
+        table = TABLES[entity]
+        for record in db.session.execute(select(table).where(table.c.id.in_(ids))).mappings():
+            loaded[(entity, record["id"])] = record
+    conflicts = open_conflicts_by_record([row.record_id for row in rows])
+    documents = []
+    for row in rows:
+        record = loaded[(row.entity, row.record_id)]
+        documents.append({
+            "entity": row.entity, "record_id": row.record_id, "position": row.position,
+            "version": record.get("version", 1),
+            "data": wire_document(row.entity, wire_state(row.entity, record)),
+            "conflicts": conflicts.get(row.record_id, []),
+        })
+    return documents

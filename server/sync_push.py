@@ -1,0 +1,376 @@
+"""Applying a push: the one place where sync ops become database writes.
+
+`push(person, device_id, raw_ops)` runs inside the caller's transaction, which must have been
+begun for writing (server.api.sync does that) and is committed by the caller after this returns.
+Ops are taken in seq order. Every op that takes a seq slot is written to the op log; a refused op
+is also kept raw in the rejected-ops table; every change lands in the change feed at the end.
+"""
+import json
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, select, update
+
+from server import authz
+from server.extensions import db
+from server.models import Device, LookForTemplate, Person, RejectedOp, School, SyncConflict, SyncOp
+from server.models.types import utcnow
+from server.sync_conflicts import conflict_row, show_all
+from server.sync_feed import record_changes
+from server.sync_records import TABLES, row_values, wire_state
+from sync import hlc as clocks
+from sync.entities import (ENTITIES, FEEDBACK, NOTE, OBSERVATION, OBSERVER_FEEDBACK_FIELDS,
+                           TEACHER_FEEDBACK_FIELDS)
+from sync.merge import Stamp, flatten, merge, note_is_repeat
+from sync.ops import op_seq, read_op
+
+# A change to these fields changes who may read an observation's notes and feedback.
+VISIBILITY_FIELDS = {"status", "teacher_id", "deleted", "observer_id"}
+
+
+class Rejected(Exception):
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class Record:
+    """A record as this push sees it: flat wire state, field stamps, version."""
+
+    entity: str
+    id: str
+    state: dict
+    stamps: dict
+    version: int
+    stored: bool
+    extra: dict = field(default_factory=dict)
+    dirty: bool = False
+
+    @property
+    def observation_id(self) -> str:
+        return self.id if self.entity == "observation" else self.state["observation_id"]
+
+
+class Directory:
+    """Cached answers about schools, teachers and templates for authorization within one push."""
+
+    def __init__(self):
+        self._schools, self._teachers, self._templates = None, {}, {}
+
+    def school_in_scope(self, person, school_id) -> bool:
+        if self._schools is None:
+            self._schools = set(db.session.scalars(authz.schools_query(person).with_only_columns(School.id)))
+        return school_id in self._schools
+
+    def teacher(self, person_id):
+        if person_id not in self._teachers:
+            person = db.session.get(Person, person_id)
+            ok = person is not None and person.active and person.has_role("teacher")
+            self._teachers[person_id] = {"school_id": person.school_id} if ok else None
+        return self._teachers[person_id]
+
+    def template(self, person, template_id, school_id):
+        key = (template_id, school_id)
+        if key not in self._templates:
+            template = db.session.scalar(authz.templates_query(person).where(
+                LookForTemplate.id == template_id, LookForTemplate.status == "published"))
+            applies = template is not None and template.school_id in (None, school_id)
+            self._templates[key] = {"version": template.version} if applies else None
+        return self._templates[key]
+
+
+def payload_text(raw) -> str:
+    return json.dumps(raw, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+
+
+class Push:
+    def __init__(self, person: Person, device_id: str):
+        self.person, self.device_id = person, device_id
+        self.now_ms = clocks.now_ms()
+        self.directory = Directory()
+        self.records: dict[tuple, Record] = {}
+        self.feedback_of: dict[str, str] = {}
+        self.open_conflicts: dict[str, SyncConflict] = {}
+        self.authors = {device_id: person.id}
+        self.results, self.log, self.rejected, self.conflicts = [], [], [], []
+        self.changes: dict[tuple, str] = {}
+        self.logged: dict[int, tuple] = {}
+        self.used_op_ids: set = set()
+
+    # --- the batch -------------------------------------------------------------------------
+
+    def run(self, raw_ops: list) -> dict:
+        last_seq = db.session.execute(select(Device.last_seq).where(Device.id == self.device_id)
+                                      .with_for_update()).scalar_one()
+        numbered = sorted((op for op in raw_ops if op_seq(op) is not None), key=op_seq)
+        for raw in raw_ops:
+            if op_seq(raw) is None:
+                _op, errors = read_op(raw)
+                self._keep_rejected(raw, errors or {"seq": ["Must be a whole number from 1 upwards."]})
+                self.results.append({"op_id": _raw_op_id(raw), "status": "rejected", "errors": errors})
+        self._prefetch(numbered, last_seq)
+        expected, expected_seq = last_seq + 1, None
+        for raw in numbered:
+            seq = op_seq(raw)
+            if seq < expected:
+                self.results.append(self._repeat(raw, seq))
+            elif seq > expected:
+                expected_seq = expected
+                break
+            else:
+                self.results.append(self._fresh(raw, seq))
+                expected += 1
+        self._write(expected - 1, last_seq)
+        return {"acked_seq": expected - 1, "server_time": clocks.format_hlc(self.now_ms, 0, clocks.SERVER_NODE),
+                "expected_seq": expected_seq, "results": self.results}
+
+    def _repeat(self, raw, seq) -> dict:
+        """A seq the server has seen: acknowledged again, never applied again."""
+        op_id, payload = self.logged.get(seq, (None, None))
+        if payload is not None and json.loads(payload) == raw:
+            return {"op_id": _raw_op_id(raw), "status": "duplicate"}
+        self._keep_rejected(raw, {"seq": [f"Seq {seq} was already used by a different op; nothing was changed."]})
+        return {"op_id": _raw_op_id(raw), "status": "mismatch"}
+
+    def _fresh(self, raw, seq) -> dict:
+        op, errors = read_op(raw)
+        if op is not None and op.op_id in self.used_op_ids:
+            self._log(raw, seq, None, "mismatch", op)
+            self._keep_rejected(raw, {"op_id": ["Already used by another op; nothing was changed."]})
+            return {"op_id": op.op_id, "status": "mismatch"}
+        try:
+            if errors:
+                raise Rejected(errors)
+            hlc, clamped = clocks.clamp(op.hlc, self.now_ms)
+            result = HANDLERS[op.entity](self, op, hlc)
+            if clamped:
+                result["clamped_hlc"] = hlc
+        except Rejected as refusal:
+            self._log(raw, seq, op.op_id if op else None, "rejected", op)
+            self._keep_rejected(raw, refusal.errors)
+            return {"op_id": _raw_op_id(raw), "status": "rejected", "errors": refusal.errors}
+        self.used_op_ids.add(op.op_id)
+        self._log(raw, seq, op.op_id, result["status"], op)
+        return result
+
+    # --- entities --------------------------------------------------------------------------
+
+    def observation(self, op, hlc) -> dict:
+        record = self.records.get(("observation", op.record_id))
+        clean, errors = OBSERVATION.validate(op.fields, creating=record is None)
+        if errors:
+            raise Rejected(errors)
+        existing = record.state if record else None
+        errors = authz.observation_write_errors(self.person, clean, existing, self.directory)
+        errors.update(_immutable_errors(OBSERVATION, clean, existing))
+        if errors:
+            raise Rejected(errors)
+        if record is None:
+            record = self._new_record("observation", op.record_id, OBSERVATION.defaults)
+        return self._merge(record, op, hlc, flatten(clean))
+
+    def note(self, op, hlc) -> dict:
+        record = self.records.get(("note", op.record_id))
+        clean, errors = NOTE.validate(op.fields, creating=record is None)
+        if errors:
+            raise Rejected(errors)
+        if record is not None:
+            if not note_is_repeat(record.state, clean):
+                raise Rejected({"fields": ["Evidence notes are append-only: add a new note instead."]})
+            return {"op_id": op.op_id, "status": "applied", "version": record.version, "conflicts": []}
+        parent = self.records.get(("observation", clean["observation_id"]))
+        if parent is None or parent.state["observer_id"] != self.person.id:
+            raise Rejected({"observation_id": ["No observation of yours has this id."]})
+        record = self._new_record("note", op.record_id, {**NOTE.defaults, **clean})
+        record.extra["author_id"] = self.person.id
+        record.version, record.dirty = 1, True
+        self.changes[("note", record.id)] = record.observation_id
+        return {"op_id": op.op_id, "status": "applied", "version": 1, "conflicts": []}
+
+    def feedback(self, op, hlc) -> dict:
+        record = self.records.get(("feedback", op.record_id))
+        clean, errors = FEEDBACK.validate(op.fields, creating=record is None)
+        if errors:
+            raise Rejected(errors)
+        errors = _immutable_errors(FEEDBACK, clean, record.state if record else None)
+        observation_id = record.state["observation_id"] if record else clean["observation_id"]
+        parent = self.records.get(("observation", observation_id))
+        if parent is None:
+            raise Rejected({"observation_id": ["No observation you may see has this id."]})
+        errors.update(authz.feedback_write_errors(
+            self.person, parent.state, record.state if record else None, clean.keys() - {"observation_id"},
+            OBSERVER_FEEDBACK_FIELDS, TEACHER_FEEDBACK_FIELDS))
+        other = self.feedback_of.get(observation_id)
+        if record is None and other is not None:
+            errors["record_id"] = [f"This observation already has feedback {other}; send changes to that record."]
+        if errors:
+            raise Rejected(errors)
+        if record is None:
+            record = self._new_record("feedback", op.record_id, FEEDBACK.defaults)
+            self.feedback_of[observation_id] = record.id
+        return self._merge(record, op, hlc, clean)
+
+    def _merge(self, record: Record, op, hlc, incoming: dict) -> dict:
+        resolving = self._conflict_to_resolve(op, record, incoming)
+        outcome = merge(record.state, record.stamps, record.version, incoming, op.base_version,
+                        self.device_id, hlc, op.op_id)
+        record.state.update(outcome.changes)
+        record.stamps.update(outcome.stamps)
+        record.version = outcome.version
+        shown = []
+        if outcome.touched:
+            record.dirty = True
+            self.changes[(record.entity, record.id)] = record.observation_id
+            if record.entity == "observation" and record.stored and VISIBILITY_FIELDS & outcome.changes.keys():
+                self._reemit_children(record.id)
+            rows = [SyncConflict(**conflict_row(str(uuid.uuid4()), record.entity, record.id, record.observation_id,
+                                                c, self._authors(c))) for c in outcome.conflicts]
+            self.conflicts.extend(rows)
+            shown = show_all(rows)
+        if resolving is not None and resolving.field not in {c.field for c in outcome.conflicts}:
+            resolving.resolved_at, resolving.resolved_by_id, resolving.resolved_op_id = utcnow(), self.person.id, op.op_id
+            self.changes[(record.entity, record.id)] = record.observation_id
+        return {"op_id": op.op_id, "status": "conflict" if outcome.conflicts else "applied",
+                "version": record.version, "conflicts": shown}
+
+    def _conflict_to_resolve(self, op, record: Record, incoming: dict):
+        if op.resolve_conflict is None:
+            return None
+        conflict = self.open_conflicts.get(op.resolve_conflict)
+        if (conflict is None or conflict.resolved_at is not None or conflict.record_id != record.id
+                or conflict.field not in incoming):
+            raise Rejected({"resolve_conflict": ["No open conflict on a field this op sets has that id."]})
+        return conflict
+
+    # --- reading and writing ---------------------------------------------------------------
+
+    def _prefetch(self, numbered: list, last_seq: int) -> None:
+        seqs = [op_seq(raw) for raw in numbered if op_seq(raw) <= last_seq]
+        if seqs:
+            self.logged = {row.seq: (row.op_id, row.payload) for row in db.session.execute(
+                select(SyncOp.seq, SyncOp.op_id, SyncOp.payload).where(
+                    SyncOp.device_id == self.device_id, SyncOp.seq.in_(seqs)))}
+        fresh = [raw for raw in numbered if op_seq(raw) > last_seq]
+        ids = {e: set() for e in ENTITIES}
+        op_ids, conflict_ids = set(), set()
+        for raw in fresh:
+            op, _errors = read_op(raw)
+            if op is None:
+                continue
+            op_ids.add(op.op_id)
+            ids[op.entity].add(op.record_id)
+            parent = op.fields.get("observation_id")
+            if op.entity != "observation" and isinstance(parent, str):
+                ids["observation"].add(parent.lower())
+            if op.resolve_conflict:
+                conflict_ids.add(op.resolve_conflict)
+        if op_ids:
+            self.used_op_ids = set(db.session.scalars(select(SyncOp.op_id).where(SyncOp.op_id.in_(op_ids))))
+        for entity in ("note", "feedback"):
+            for record in self._load(entity, ids[entity]):
+                ids["observation"].add(record.observation_id)
+        list(self._load("observation", ids["observation"], lock=True))
+        table = TABLES["feedback"]
+        observation_ids = [r.id for (e, _i), r in self.records.items() if e == "observation"]
+        if observation_ids:
+            self.feedback_of = {observation_id: feedback_id for observation_id, feedback_id in db.session.execute(
+                select(table.c.observation_id, table.c.id).where(table.c.observation_id.in_(observation_ids)))}
+        if conflict_ids:
+            self.open_conflicts = {c.id: c for c in db.session.scalars(
+                select(SyncConflict).where(SyncConflict.id.in_(conflict_ids)))}
+
+    def _load(self, entity: str, ids: set, lock: bool = False):
+        if not ids:
+            return
+        table = TABLES[entity]
+        query = select(table).where(table.c.id.in_(sorted(ids))).order_by(table.c.id)
+        if lock:
+            # Rows are locked in id order, so two pushes touching the same records cannot deadlock.
+            query = query.with_for_update()
+        for row in db.session.execute(query).mappings():
+            stamps = {k: Stamp.from_json(v) for k, v in (row.get("field_stamps") or {}).items()}
+            record = Record(entity, row["id"], wire_state(entity, row), stamps, row.get("version", 1), stored=True)
+            self.records[(entity, record.id)] = record
+            yield record
+
+    def _new_record(self, entity: str, record_id: str, defaults: dict) -> Record:
+        record = Record(entity, record_id, flatten(defaults) if entity == "observation" else dict(defaults),
+                        {}, 0, stored=False)
+        self.records[(entity, record_id)] = record
+        return record
+
+    def _reemit_children(self, observation_id: str) -> None:
+        for entity in ("note", "feedback"):
+            table = TABLES[entity]
+            for child_id in db.session.scalars(select(table.c.id).where(table.c.observation_id == observation_id)):
+                self.changes[(entity, child_id)] = observation_id
+        for (entity, _id), record in self.records.items():
+            if entity != "observation" and record.dirty and record.observation_id == observation_id:
+                self.changes[(entity, record.id)] = observation_id
+
+    def _authors(self, conflict) -> dict:
+        for device_id in (conflict.kept.device_id, conflict.lost.device_id):
+            if device_id not in self.authors:
+                self.authors[device_id] = db.session.scalar(select(Device.person_id).where(Device.id == device_id))
+        return self.authors
+
+    def _log(self, raw, seq, op_id, status, op) -> None:
+        self.logged[seq] = (op_id, payload_text(raw))
+        self.log.append({"op_id": op_id, "device_id": self.device_id, "seq": seq, "person_id": self.person.id,
+                         "entity": op.entity if op else None, "record_id": op.record_id if op else None,
+                         "status": status, "payload": payload_text(raw), "received_at": utcnow()})
+
+    def _keep_rejected(self, raw, errors: dict) -> None:
+        self.rejected.append({"person_id": self.person.id, "device_id": self.device_id,
+                              "op_id": str(_raw_op_id(raw))[:100] if _raw_op_id(raw) is not None else None,
+                              "payload": payload_text(raw), "errors": errors, "received_at": utcnow()})
+
+    def _write(self, acked_seq: int, last_seq: int) -> None:
+        now = utcnow()
+        for entity in ("observation", "note", "feedback"):
+            dirty = [r for (e, _i), r in self.records.items() if e == entity and r.dirty]
+            rows = [{"id": r.id, **row_values(entity, r.state), **r.extra, "version": r.version,
+                     **({"field_stamps": {k: s.to_json() for k, s in r.stamps.items()}} if entity != "note" else {}),
+                     **({"updated_at": now} if entity != "note" else {})} for r in dirty]
+            table = TABLES[entity]
+            inserts = [row for row, r in zip(rows, dirty) if not r.stored]
+            updates = [row for row, r in zip(rows, dirty) if r.stored]
+            if entity == "note":
+                for row in inserts:
+                    row.pop("version")
+            if inserts:
+                db.session.execute(table.insert(), inserts)
+            if updates:
+                columns = [c for c in updates[0] if c != "id"]
+                db.session.execute(
+                    update(table).where(table.c.id == bindparam("b_id")).values({c: bindparam(f"b_{c}") for c in columns}),
+                    [{f"b_{k}": v for k, v in row.items()} for row in updates])
+        db.session.add_all(self.conflicts)
+        db.session.flush()
+        if self.log:
+            db.session.execute(SyncOp.__table__.insert(), self.log)
+        if self.rejected:
+            db.session.execute(RejectedOp.__table__.insert(), self.rejected)
+        if acked_seq != last_seq:
+            db.session.execute(update(Device).where(Device.id == self.device_id).values(last_seq=acked_seq))
+        record_changes(self.changes)
+
+
+HANDLERS = {"observation": Push.observation, "note": Push.note, "feedback": Push.feedback}
+
+
+def _immutable_errors(entity, clean: dict, existing: dict | None) -> dict:
+    if existing is None:
+        return {}
+    return {name: ["Cannot change once the record is created."]
+            for name in entity.immutable & clean.keys() if clean[name] != existing.get(name)}
+
+
+def _raw_op_id(raw):
+    return raw.get("op_id") if isinstance(raw, dict) else None
+
+
+def push(person: Person, device_id: str, raw_ops: list) -> dict:
+    """Apply `raw_ops` from `device_id` for `person`; returns the push response of SYNC.md."""
+    return Push(person, device_id).run(raw_ops)
