@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 LOOKFOR_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
+UUID_FORM = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 MAX_LOOKFORS = 100
 
 
@@ -20,10 +22,9 @@ class FieldError(ValueError):
 def uuid_value(value):
     if not isinstance(value, str):
         raise FieldError("Must be a UUID string.")
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise FieldError("Not a valid UUID.") from None
+    if not UUID_FORM.match(value):
+        raise FieldError("Not a valid UUID.")
+    return str(uuid.UUID(value))
 
 
 def text(max_length: int, min_length: int = 0):
@@ -75,7 +76,10 @@ def datetime_value(value):
         raise FieldError("Not a valid ISO 8601 date and time.") from None
     if moment.tzinfo is None:
         raise FieldError("Must include a time zone, e.g. 'Z' for UTC.")
-    return canonical_datetime(moment)
+    try:
+        return canonical_datetime(moment)
+    except OverflowError:
+        raise FieldError("Out of the range of dates Rounds can store.") from None
 
 
 def canonical_datetime(moment: datetime) -> str:
@@ -83,8 +87,10 @@ def canonical_datetime(moment: datetime) -> str:
 
 
 def date_value(value):
-    if not isinstance(value, str) or len(value) != 10:
+    if not isinstance(value, str):
         raise FieldError("Must be a date, YYYY-MM-DD.")
+    if not DATE_FORM.match(value):
+        raise FieldError("Not a valid date, YYYY-MM-DD.")
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError:

@@ -7,7 +7,8 @@ import re
 import time
 from dataclasses import dataclass
 
-PATTERN = re.compile(r"(\d{15}):(\d{5}):([0-9a-z-]{1,64})\Z")
+# [0-9], not \d: \d matches any Unicode digit, which would parse but sort after every clock.
+PATTERN = re.compile(r"([0-9]{15}):([0-9]{5}):([0-9a-z-]{1,64})\Z")
 MAX_COUNTER = 99_999
 SERVER_NODE = "server"
 

@@ -6,9 +6,12 @@ and op that last changed it.
 
 Rules (SYNC.md), for each field the op sends:
 - unchanged since the op's base_version, or last changed by the same device: applied;
-- changed since then by another device to the same value: nothing to do;
+- changed since then by another device to the same value: no conflict; the field keeps the
+  higher of the two clocks, so that a third concurrent write meets the same winner in any order;
 - changed since then by another device to a different value: a conflict. The higher clock wins
   (the same answer on every replica); the other value is kept in the conflict.
+A write is recorded (stamped) even when it repeats the current value: the device asserted it.
+Values compare by type as well (1 is not true), since look-fors may hold either.
 Tombstones: an edit concurrent with a delete wins, and the record carries a conflict on `deleted`.
 """
 from dataclasses import dataclass, field
@@ -44,8 +47,8 @@ class Conflict:
 
 @dataclass
 class Merge:
-    """The outcome: `changes` maps flat fields to new values; `version` is the record's new version
-    (bumped when anything changed or a conflict was recorded)."""
+    """The outcome: `changes` maps flat fields to new values, `stamps` the fields whose stamps
+    changed; `version` is the record's new version (bumped when anything was recorded)."""
 
     changes: dict = field(default_factory=dict)
     stamps: dict = field(default_factory=dict)
@@ -54,7 +57,7 @@ class Merge:
 
     @property
     def touched(self) -> bool:
-        return bool(self.changes or self.conflicts)
+        return bool(self.changes or self.stamps or self.conflicts)
 
 
 def flatten(values: dict) -> dict:
@@ -83,9 +86,9 @@ def merge(current: dict, stamps: dict, version: int, incoming: dict, base_versio
         return stamp is not None and stamp.version > base_version and stamp.device_id != device_id
 
     def apply(name, value):
-        if current.get(name) != value or name not in current:
+        if not same(current.get(name), value) or name not in current:
             result.changes[name] = value
-            result.stamps[name] = mine
+        result.stamps[name] = mine
 
     concurrent_edits = [s for n, s in stamps.items() if n != "deleted" and concurrent(s)]
     for name, value in incoming.items():
@@ -96,8 +99,9 @@ def merge(current: dict, stamps: dict, version: int, incoming: dict, base_versio
             result.conflicts.append(Conflict("deleted", False, latest, True, mine))
         elif not concurrent(stamp):
             apply(name, value)
-        elif current.get(name) == value:
-            continue
+        elif same(current.get(name), value):
+            if hlc > stamp.hlc:
+                result.stamps[name] = mine
         elif name == "deleted":
             # Undeleting (value False) a record deleted meanwhile is an edit: it wins. Deleting one
             # that was undeleted meanwhile loses to that edit.
@@ -113,7 +117,7 @@ def merge(current: dict, stamps: dict, version: int, incoming: dict, base_versio
             result.conflicts.append(Conflict(name, current.get(name), stamp, value, mine))
 
     deleted_stamp = stamps.get("deleted")
-    edits = [n for n in result.changes if n != "deleted"]
+    edits = [n for n in incoming if n != "deleted"]
     if current.get("deleted") and "deleted" not in incoming and edits and concurrent(deleted_stamp):
         # Editing a record that another device deleted meanwhile brings it back.
         apply("deleted", False)
@@ -124,7 +128,11 @@ def merge(current: dict, stamps: dict, version: int, incoming: dict, base_versio
     return result
 
 
+def same(a, b) -> bool:
+    return type(a) is type(b) and a == b
+
+
 def note_is_repeat(existing: dict, incoming: dict) -> bool:
     """Evidence notes are append-only: an op for a note that exists must carry exactly the
     values it has (a resend); anything else is refused by the caller."""
-    return all(existing.get(name) == value for name, value in incoming.items())
+    return all(same(existing.get(name), value) for name, value in incoming.items())

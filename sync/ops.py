@@ -30,9 +30,11 @@ def op_seq(raw) -> int | None:
 
 
 def read_op(raw) -> tuple[Op | None, dict]:
-    """Check an op's envelope and fields. Returns (Op with canonical field values, {}) or
-    (None, {name: [messages]}). Which fields are required depends on whether the record exists,
-    which only the server knows: see `sync.entities.Entity.validate(creating=...)`."""
+    """Check an op's envelope. Returns (Op, {}) or (None, {name: [messages]}).
+
+    `Op.fields` is the raw `fields` object: which fields are required depends on whether the
+    record exists, which only the server knows, so the caller checks them with
+    `sync.entities.Entity.validate(fields, creating=...)`."""
     if not isinstance(raw, dict):
         return None, {"op": ["Each op must be an object."]}
     errors = {name: ["Unknown field."] for name in raw.keys() - ENVELOPE}
@@ -49,7 +51,7 @@ def read_op(raw) -> tuple[Op | None, dict]:
     if isinstance(base, bool) or not isinstance(base, int) or not 0 <= base <= MAX_SEQ:
         errors["base_version"] = ["Must be a whole number from 0 upwards (0 for a create)."]
     entity = raw.get("entity")
-    if entity not in ENTITIES:
+    if not isinstance(entity, str) or entity not in ENTITIES:
         errors["entity"] = [f"Must be one of: {', '.join(ENTITIES)}."]
     try:
         clocks.parse(raw.get("hlc"))
