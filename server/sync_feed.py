@@ -10,6 +10,7 @@ everything at or below the clock's committed value is already visible. docs/sync
 from sqlalchemy import and_, bindparam, or_, select, update
 
 from server.authz import schools_query
+from server.bulk import insert_rows
 from server.extensions import db
 from server.models import Feedback, Observation, School, SyncChange, SyncClock, SyncConflict
 from server.sync_records import TABLES, wire_document, wire_state
@@ -44,8 +45,7 @@ def record_changes(changes: dict) -> None:
             change_table.c.entity == bindparam("b_entity"), change_table.c.record_id == bindparam("b_record_id")))
             .values(position=bindparam("b_position")),
             [{"b_entity": r["entity"], "b_record_id": r["record_id"], "b_position": r["position"]} for r in updates])
-    if inserts:
-        db.session.execute(change_table.insert(), inserts)
+    insert_rows(change_table, inserts)
 
 
 def readable(person, entity_column):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, select, update
 
 from server import authz
+from server.bulk import insert_rows
 from server.extensions import db
 from server.models import Device, LookForTemplate, Person, RejectedOp, School, SyncConflict, SyncOp
 from server.models.types import utcnow
@@ -21,7 +22,7 @@ from server.sync_records import TABLES, row_values, wire_state
 from sync import hlc as clocks
 from sync.entities import (ENTITIES, FEEDBACK, NOTE, OBSERVATION, OBSERVER_FEEDBACK_FIELDS,
                            TEACHER_FEEDBACK_FIELDS)
-from sync.merge import Stamp, flatten, merge, note_is_repeat
+from sync.merge import flatten, merge, note_is_repeat, pack_stamps, unpack_stamps
 from sync.ops import op_seq, read_op
 
 # A change to these fields changes who may read an observation's notes and feedback.
@@ -81,13 +82,15 @@ class Directory:
 
 
 def payload_text(raw) -> str:
-    return json.dumps(raw, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    # ASCII escapes keep NUL and lone surrogates storable; comparisons parse it back.
+    return json.dumps(raw, ensure_ascii=True, separators=(",", ":"))
 
 
 class Push:
     def __init__(self, person: Person, device_id: str):
         self.person, self.device_id = person, device_id
         self.now_ms = clocks.now_ms()
+        self.now = utcnow()
         self.directory = Directory()
         self.records: dict[tuple, Record] = {}
         self.feedback_of: dict[str, str] = {}
@@ -97,6 +100,7 @@ class Push:
         self.changes: dict[tuple, str] = {}
         self.logged: dict[int, tuple] = {}
         self.used_op_ids: set = set()
+        self.parsed: dict = {}
 
     # --- the batch -------------------------------------------------------------------------
 
@@ -134,7 +138,7 @@ class Push:
         return {"op_id": _raw_op_id(raw), "status": "mismatch"}
 
     def _fresh(self, raw, seq) -> dict:
-        op, errors = read_op(raw)
+        op, errors = self._read(raw)
         if op is not None and op.op_id in self.used_op_ids:
             self._log(raw, seq, None, "mismatch", op)
             self._keep_rejected(raw, {"op_id": ["Already used by another op; nothing was changed."]})
@@ -255,7 +259,7 @@ class Push:
         ids = {e: set() for e in ENTITIES}
         op_ids, conflict_ids = set(), set()
         for raw in fresh:
-            op, _errors = read_op(raw)
+            op, _errors = self._read(raw)
             if op is None:
                 continue
             op_ids.add(op.op_id)
@@ -280,6 +284,13 @@ class Push:
             self.open_conflicts = {c.id: c for c in db.session.scalars(
                 select(SyncConflict).where(SyncConflict.id.in_(conflict_ids)))}
 
+    def _read(self, raw):
+        """read_op(raw), once per op object of this push."""
+        key = id(raw)
+        if key not in self.parsed:
+            self.parsed[key] = read_op(raw)
+        return self.parsed[key]
+
     def _load(self, entity: str, ids: set, lock: bool = False):
         if not ids:
             return
@@ -289,7 +300,7 @@ class Push:
             # Rows are locked in id order, so two pushes touching the same records cannot deadlock.
             query = query.with_for_update()
         for row in db.session.execute(query).mappings():
-            stamps = {k: Stamp.from_json(v) for k, v in (row.get("field_stamps") or {}).items()}
+            stamps = unpack_stamps(row.get("field_stamps"))
             record = Record(entity, row["id"], wire_state(entity, row), stamps, row.get("version", 1), stored=True)
             self.records[(entity, record.id)] = record
             yield record
@@ -316,23 +327,27 @@ class Push:
         return self.authors
 
     def _log(self, raw, seq, op_id, status, op) -> None:
-        self.logged[seq] = (op_id, payload_text(raw))
+        payload = payload_text(raw)
+        self.logged[seq] = (op_id, payload)
         self.log.append({"op_id": op_id, "device_id": self.device_id, "seq": seq, "person_id": self.person.id,
                          "entity": op.entity if op else None, "record_id": op.record_id if op else None,
-                         "status": status, "payload": payload_text(raw), "received_at": utcnow()})
+                         "status": status, "payload": payload, "received_at": self.now})
 
     def _keep_rejected(self, raw, errors: dict) -> None:
         self.rejected.append({"person_id": self.person.id, "device_id": self.device_id,
                               "op_id": str(_raw_op_id(raw))[:100] if _raw_op_id(raw) is not None else None,
-                              "payload": payload_text(raw), "errors": errors, "received_at": utcnow()})
+                              "payload": payload_text(raw), "errors": errors, "received_at": self.now})
 
     def _write(self, acked_seq: int, last_seq: int) -> None:
-        now = utcnow()
+        now = self.now
         for entity in ("observation", "note", "feedback"):
             dirty = [r for (e, _i), r in self.records.items() if e == entity and r.dirty]
             rows = [{"id": r.id, **row_values(entity, r.state), **r.extra, "version": r.version,
-                     **({"field_stamps": {k: s.to_json() for k, s in r.stamps.items()}} if entity != "note" else {}),
+                     **({"field_stamps": pack_stamps(r.stamps)} if entity != "note" else {}),
                      **({"updated_at": now} if entity != "note" else {})} for r in dirty]
+            for row, record in zip(rows, dirty):
+                if not record.stored:
+                    row["created_at"] = now
             table = TABLES[entity]
             inserts = [row for row, r in zip(rows, dirty) if not r.stored]
             updates = [row for row, r in zip(rows, dirty) if r.stored]
@@ -340,7 +355,7 @@ class Push:
                 for row in inserts:
                     row.pop("version")
             if inserts:
-                db.session.execute(table.insert(), inserts)
+                insert_rows(table, inserts)
             if updates:
                 columns = [c for c in updates[0] if c != "id"]
                 db.session.execute(
@@ -348,10 +363,8 @@ class Push:
                     [{f"b_{k}": v for k, v in row.items()} for row in updates])
         db.session.add_all(self.conflicts)
         db.session.flush()
-        if self.log:
-            db.session.execute(SyncOp.__table__.insert(), self.log)
-        if self.rejected:
-            db.session.execute(RejectedOp.__table__.insert(), self.rejected)
+        insert_rows(SyncOp.__table__, self.log)
+        insert_rows(RejectedOp.__table__, self.rejected)
         if acked_seq != last_seq:
             db.session.execute(update(Device).where(Device.id == self.device_id).values(last_seq=acked_seq))
         record_changes(self.changes)

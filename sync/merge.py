@@ -60,6 +60,25 @@ class Merge:
         return bool(self.changes or self.stamps or self.conflicts)
 
 
+def pack_stamps(stamps: dict) -> dict:
+    """Stamps as stored: each distinct stamp once, and per field the index of its stamp. A record
+    created by one op has one stamp for all its fields, so this keeps the column small."""
+    distinct, index, fields = [], {}, {}
+    for name, stamp in stamps.items():
+        if stamp not in index:
+            index[stamp] = len(distinct)
+            distinct.append(stamp.to_json())
+        fields[name] = index[stamp]
+    return {"stamps": distinct, "fields": fields}
+
+
+def unpack_stamps(data: dict) -> dict:
+    if not data:
+        return {}
+    distinct = [Stamp.from_json(item) for item in data["stamps"]]
+    return {name: distinct[i] for name, i in data["fields"].items()}
+
+
 def flatten(values: dict) -> dict:
     flat = {k: v for k, v in values.items() if k != "lookfors"}
     for key, value in (values.get("lookfors") or {}).items():
