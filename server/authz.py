@@ -12,9 +12,25 @@ Objects outside these rules do not exist for the caller: handlers answer 404, no
 """
 from sqlalchemy import and_, false, or_, select
 
+from server.errors import not_found
+from server.extensions import db
+from server.ids import canonical_id
 from server.models import Device, LookForTemplate, Observation, Person, School
 
 TEMPLATE_WRITERS = ("admin", "district_staff")
+
+
+def find_visible(query, model, record_id: str, what: str):
+    """The `model` row with id `record_id` among `query` (what the caller may see), else 404,
+    also for an id that is not a UUID: the caller learns nothing of what they may not see."""
+    try:
+        wanted = canonical_id(record_id)
+    except ValueError:
+        raise not_found(what) from None
+    found = db.session.scalar(query.where(model.id == wanted))
+    if found is None:
+        raise not_found(what)
+    return found
 
 
 def in_scope(person: Person, district_id: str, school_id: str | None) -> bool:
@@ -34,10 +50,6 @@ def schools_query(person: Person):
     return query.order_by(School.name)
 
 
-def may_administer_school(person: Person, school: School) -> bool:
-    return person.has_role("admin") and in_scope(person, school.district_id, school.id)
-
-
 def administered_people_query(person: Person):
     """People an admin may see and manage; nobody for anyone else."""
     if not person.has_role("admin"):
@@ -46,14 +58,6 @@ def administered_people_query(person: Person):
     if person.school_id is not None:
         query = query.where(Person.school_id == person.school_id)
     return query
-
-
-def may_administer_person(actor: Person, person: Person) -> bool:
-    return actor.has_role("admin") and in_scope(actor, person.district_id, person.school_id)
-
-
-def may_manage_device(person: Person, device: Device) -> bool:
-    return device.person_id == person.id or may_administer_person(person, device.person)
 
 
 def managed_devices_query(person: Person):

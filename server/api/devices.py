@@ -6,11 +6,11 @@ from schemas.devices import devices_schema, enrol_device_schema
 from server import audit
 from server.api import api
 from server.auth import device_token_hash, new_device_token, require_person
-from server.authz import managed_devices_query, may_manage_device
+from server.authz import find_visible, managed_devices_query
 from server.bodies import json_body
-from server.errors import ApiError, not_found
+from server.errors import ApiError
 from server.extensions import db
-from server.ids import canonical_id, new_id
+from server.ids import new_id
 from server.models import Device
 from server.models.types import utcnow
 
@@ -46,22 +46,12 @@ def list_devices():
 @api.delete("/devices/<device_id>")
 def revoke_device(device_id: str):
     person = require_person()
-    device = _managed_device(person, device_id)
+    device = find_visible(managed_devices_query(person), Device, device_id, "That device")
     if device.revoked_at is None:
         device.revoked_at = utcnow()
         audit.record("device_revoked", person, subject=device, via_device=g.device.id if g.device else None)
         db.session.commit()
     return "", 204
-
-
-def _managed_device(person, device_id: str) -> Device:
-    try:
-        device = db.session.get(Device, canonical_id(device_id))
-    except ValueError:
-        device = None
-    if device is None or not may_manage_device(person, device):
-        raise not_found("That device")
-    return device
 
 
 def revoke_all_devices(person_id: str) -> int:

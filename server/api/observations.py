@@ -4,10 +4,8 @@ from flask import request
 from schemas.observations import observation_list_query_schema, observation_schema
 from server.api import api
 from server.auth import require_person
-from server.authz import may_read_feedback, observations_query
-from server.errors import not_found
+from server.authz import find_visible, may_read_feedback, observations_query
 from server.extensions import db
-from server.ids import canonical_id
 from server.models import Observation, Person
 
 
@@ -32,11 +30,5 @@ def list_observations():
 @api.get("/observations/<observation_id>")
 def get_observation(observation_id: str):
     person = require_person()
-    try:
-        wanted = canonical_id(observation_id)
-    except ValueError:
-        raise not_found("That observation") from None
-    observation = db.session.scalar(observations_query(person).where(Observation.id == wanted))
-    if observation is None:
-        raise not_found("That observation")
+    observation = find_visible(observations_query(person), Observation, observation_id, "That observation")
     return _shown(person, observation)

@@ -5,11 +5,10 @@ from server import audit
 from server.api import api
 from server.api.devices import revoke_all_devices
 from server.auth import require_role
-from server.authz import administered_people_query, may_administer_person
+from server.authz import administered_people_query, find_visible
 from server.bodies import json_body
-from server.errors import ApiError, not_found
+from server.errors import ApiError
 from server.extensions import db
-from server.ids import canonical_id
 from server.models import Person
 
 
@@ -24,7 +23,7 @@ def list_people():
 def update_person(person_id: str):
     """Deactivating a person signs them out everywhere: every device token fails at once."""
     admin = require_role("admin")
-    person = _administered_person(admin, person_id)
+    person = find_visible(administered_people_query(admin), Person, person_id, "That person")
     data = json_body(person_update_schema)
     if person.id == admin.id and not data["active"]:
         raise ApiError(422, "invalid", "You cannot deactivate yourself.", {"active": ["Ask another admin."]})
@@ -35,13 +34,3 @@ def update_person(person_id: str):
                      subject=person, devices_revoked=revoked)
         db.session.commit()
     return person_schema.dump(person)
-
-
-def _administered_person(admin: Person, person_id: str) -> Person:
-    try:
-        person = db.session.get(Person, canonical_id(person_id))
-    except ValueError:
-        person = None
-    if person is None or not may_administer_person(admin, person):
-        raise not_found("That person")
-    return person

@@ -12,11 +12,10 @@ from schemas.templates import (new_template_schema, template_edit_schema, templa
 from server import audit
 from server.api import api
 from server.auth import require_person, require_role
-from server.authz import TEMPLATE_WRITERS, may_write_template, schools_query, templates_query
+from server.authz import TEMPLATE_WRITERS, find_visible, may_write_template, schools_query, templates_query
 from server.bodies import json_body
-from server.errors import ApiError, not_found
+from server.errors import ApiError
 from server.extensions import db
-from server.ids import canonical_id
 from server.models import LookForTemplate, Person, School
 from server.templates import create_template, edit_draft, family_draft, new_version, publish
 
@@ -103,17 +102,11 @@ def publish_template(template_id: str):
 
 
 def _readable_template(person: Person, template_id: str, *, for_update: bool = False) -> LookForTemplate:
-    try:
-        query = templates_query(person).where(LookForTemplate.id == canonical_id(template_id))
-    except ValueError:
-        raise not_found("That template") from None
+    query = templates_query(person)
     if for_update:
         # Hold the row until commit, so a draft cannot be published while it is being edited.
         query = query.with_for_update()
-    template = db.session.scalar(query)
-    if template is None:
-        raise not_found("That template")
-    return template
+    return find_visible(query, LookForTemplate, template_id, "That template")
 
 
 def _writable_template(person: Person, template_id: str) -> LookForTemplate:
