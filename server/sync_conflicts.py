@@ -1,8 +1,8 @@
 """Conflicts kept by sync: recording them, resolving them, and showing them with their authors."""
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from server.extensions import db
-from server.models import Person, SyncConflict
+from server.models import Person, SyncChange, SyncConflict
 from server.models.types import utcnow
 
 
@@ -37,12 +37,14 @@ def show_all(conflicts) -> list:
     return [shown(c, names) for c in conflicts]
 
 
-def open_conflicts_by_record(record_ids: list) -> dict:
-    """record_id -> [shown open conflict, ...]."""
-    if not record_ids:
-        return {}
-    conflicts = db.session.scalars(select(SyncConflict).where(
-        SyncConflict.record_id.in_(record_ids), SyncConflict.resolved_at.is_(None))
+def open_conflicts_by_record(changed_between: tuple[int, int]) -> dict:
+    """record_id -> [shown open conflict, ...] for the records whose change-feed position lies in
+    the closed range `changed_between`."""
+    first, last = changed_between
+    conflicts = db.session.scalars(
+        select(SyncConflict)
+        .join(SyncChange, and_(SyncChange.entity == SyncConflict.entity, SyncChange.record_id == SyncConflict.record_id))
+        .where(SyncChange.position.between(first, last), SyncConflict.resolved_at.is_(None))
         .order_by(SyncConflict.created_at, SyncConflict.id)).all()
     grouped = {}
     for conflict, item in zip(conflicts, show_all(conflicts)):

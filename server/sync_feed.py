@@ -7,13 +7,13 @@ end from the one `sync_clock` row, with `UPDATE ... RETURNING`, and holds that r
 commits. The next writer cannot take positions until then, so positions become visible in order:
 everything at or below the clock's committed value is already visible. docs/sync.md explains it.
 """
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, tuple_, update
 
 from server.authz import schools_query
 from server.bulk import insert_rows
 from server.extensions import db
 from server.models import Feedback, Observation, School, SyncChange, SyncClock, SyncConflict
-from server.sync_records import TABLES, wire_document, wire_state
+from server.sync_records import TABLES, WIRE_FIELDS, wire_document
 from server.sync_conflicts import open_conflicts_by_record
 
 change_table = SyncChange.__table__
@@ -35,7 +35,7 @@ def record_changes(changes: dict) -> None:
     keys = [(r["entity"], r["record_id"]) for r in rows]
     existing = {(entity, record_id) for entity, record_id in db.session.execute(
         select(change_table.c.entity, change_table.c.record_id).where(
-            change_table.c.record_id.in_([k[1] for k in keys])))}
+            tuple_(change_table.c.entity, change_table.c.record_id).in_(keys)))}
     updates = [r for r in rows if (r["entity"], r["record_id"]) in existing]
     inserts = [r for r in rows if (r["entity"], r["record_id"]) not in existing]
     if updates:
@@ -93,23 +93,40 @@ def read_feed(person, cursor: int, limit: int) -> tuple[list, int, bool]:
     return _documents(rows), cursor, has_more
 
 
+def _wire_columns(entity: str):
+    table = TABLES[entity]
+    columns = [table.c.id, *(table.c[name] for name in WIRE_FIELDS[entity])]
+    if "version" in table.c:
+        columns.append(table.c.version)
+    return select(*columns)
+
+
 def _documents(rows) -> list:
-    by_entity = {}
-    for row in rows:
-        by_entity.setdefault(row.entity, []).append(row.record_id)
+    """The page's records, current state and open conflicts, in position order."""
+    if not rows:
+        return []
+    first, last = rows[0].position, rows[-1].position
     loaded = {}
-    for entity, ids in by_entity.items():
-        table = TABLES[entity]
-        for record in db.session.execute(select(table).where(table.c.id.in_(ids))).mappings():
+    for entity in {row.entity for row in rows}:
+        # A range join on positions instead of an IN list of ids: the page is a position range.
+        query = _wire_columns(entity).join(change_table, and_(
+            change_table.c.entity == entity, change_table.c.record_id == TABLES[entity].c.id))
+        for record in db.session.execute(query.where(change_table.c.position.between(first, last))).mappings():
             loaded[(entity, record["id"])] = record
-    conflicts = open_conflicts_by_record([row.record_id for row in rows])
+    for row in rows:
+        if (row.entity, row.record_id) not in loaded:
+            # Changed again since the page was read: send its newer state now (it comes once
+            # more at its new position).
+            table = TABLES[row.entity]
+            query = _wire_columns(row.entity).where(table.c.id == row.record_id)
+            loaded[(row.entity, row.record_id)] = db.session.execute(query).mappings().one()
+    conflicts = open_conflicts_by_record((first, last))
     documents = []
     for row in rows:
         record = loaded[(row.entity, row.record_id)]
         documents.append({
             "entity": row.entity, "record_id": row.record_id, "position": row.position,
-            "version": record.get("version", 1),
-            "data": wire_document(row.entity, wire_state(row.entity, record)),
+            "version": record.get("version", 1), "data": wire_document(row.entity, record),
             "conflicts": conflicts.get(row.record_id, []),
         })
     return documents

@@ -43,7 +43,7 @@ def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(tmp_path):
         pragma = lambda name: db.session.execute(text(f"PRAGMA {name}")).scalar()  # noqa: E731
         assert pragma("journal_mode") == "wal"
         assert pragma("foreign_keys") == 1
-        assert pragma("busy_timeout") == 5000
+        assert pragma("busy_timeout") == 30000
         db.engine.dispose()
 
 
