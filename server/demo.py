@@ -76,7 +76,8 @@ def seed_demo() -> bool:
         "When students explain their reasoning, do our tasks ask them to think, or only to recall?",
         LOOKFORS, created_by=people["admin@demo.rounds"])
     publish(template)
-    record_changes(_seed_walkthroughs(schools, people, template))
+    changes = _seed_walkthroughs(schools, people, template)
+    record_changes(changes, frozenset(changes))
     db.session.commit()
     return True
 

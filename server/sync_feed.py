@@ -19,10 +19,13 @@ from server.sync_conflicts import open_conflicts_by_record
 change_table = SyncChange.__table__
 
 
-def record_changes(changes: dict) -> None:
+def record_changes(changes: dict, created: frozenset = frozenset()) -> None:
     """Give each changed record ((entity, record_id) -> observation_id) the next positions.
 
-    Call last in the writing transaction: the clock row stays locked until commit.
+    `created` names the records created in this transaction: they have no feed row yet, and
+    every older record has one (pushes, the demo and the migration all write it), so they are
+    inserted without a look-up. Call last in the writing transaction: the clock row stays locked
+    until commit.
     """
     if not changes:
         return
@@ -32,20 +35,27 @@ def record_changes(changes: dict) -> None:
     first = top - len(changes) + 1
     rows = [{"entity": entity, "record_id": record_id, "observation_id": observation_id, "position": first + n}
             for n, ((entity, record_id), observation_id) in enumerate(changes.items())]
+    inserts = [r for r in rows if (r["entity"], r["record_id"]) in created]
+    updates = [r for r in rows if (r["entity"], r["record_id"]) not in created]
+    if updates:
+        # New positions lie above every position handed out before, so the unique index on
+        # position never sees two rows at one place.
+        moved = db.session.execute(update(change_table).where(and_(
+            change_table.c.entity == bindparam("b_entity"), change_table.c.record_id == bindparam("b_record_id")))
+            .values(position=bindparam("b_position")),
+            [{"b_entity": r["entity"], "b_record_id": r["record_id"], "b_position": r["position"]} for r in updates])
+        if moved.rowcount != len(updates):
+            inserts += _without_feed_row(updates)
+    insert_rows(change_table, inserts)
+
+
+def _without_feed_row(rows: list) -> list:
+    """The rows whose record has no feed row yet (one written outside sync, e.g. by hand)."""
     keys = [(r["entity"], r["record_id"]) for r in rows]
     existing = {(entity, record_id) for entity, record_id in db.session.execute(
         select(change_table.c.entity, change_table.c.record_id).where(
             tuple_(change_table.c.entity, change_table.c.record_id).in_(keys)))}
-    updates = [r for r in rows if (r["entity"], r["record_id"]) in existing]
-    inserts = [r for r in rows if (r["entity"], r["record_id"]) not in existing]
-    if updates:
-        # New positions lie above every position handed out before, so the unique index on
-        # position never sees two rows at one place.
-        db.session.execute(update(change_table).where(and_(
-            change_table.c.entity == bindparam("b_entity"), change_table.c.record_id == bindparam("b_record_id")))
-            .values(position=bindparam("b_position")),
-            [{"b_entity": r["entity"], "b_record_id": r["record_id"], "b_position": r["position"]} for r in updates])
-    insert_rows(change_table, inserts)
+    return [r for r in rows if (r["entity"], r["record_id"]) not in existing]
 
 
 def readable(person, entity_column):

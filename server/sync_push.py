@@ -367,7 +367,7 @@ class Push:
         insert_rows(RejectedOp.__table__, self.rejected)
         if acked_seq != last_seq:
             db.session.execute(update(Device).where(Device.id == self.device_id).values(last_seq=acked_seq))
-        record_changes(self.changes)
+        record_changes(self.changes, frozenset((r.entity, r.id) for r in self.records.values() if not r.stored))
 
 
 HANDLERS = {"observation": Push.observation, "note": Push.note, "feedback": Push.feedback}

@@ -65,10 +65,13 @@ def pack_stamps(stamps: dict) -> dict:
     created by one op has one stamp for all its fields, so this keeps the column small."""
     distinct, index, fields = [], {}, {}
     for name, stamp in stamps.items():
-        if stamp not in index:
-            index[stamp] = len(distinct)
+        # By identity: one op's fields share one Stamp object, and hashing a dataclass per
+        # field is the slow part of a 500-op push. Equal copies are merely stored twice.
+        key = id(stamp)
+        if key not in index:
+            index[key] = len(distinct)
             distinct.append(stamp.to_json())
-        fields[name] = index[stamp]
+        fields[name] = index[key]
     return {"stamps": distinct, "fields": fields}
 
 

@@ -278,3 +278,15 @@ def test_malformed_push_bodies_get_field_messages(world, app):
     response = client.post("/api/sync/push", json=body, headers=headers).get_json()
     assert statuses(response) == ["rejected"] * 3
     assert count(app, Observation) == 0
+
+
+def test_a_record_written_outside_sync_enters_the_feed_when_edited(world, app):
+    record_id = str(uuid.uuid4())
+    with app.app_context():
+        db.session.add(Observation(id=record_id, school_id=world.school.id, teacher_id=world.teacher.id,
+                                   observer_id=world.observer.id, status="draft"))
+        db.session.commit()
+    world.tablet.op("observation", record_id, {"grade": "6"}, base_version=1)
+    assert statuses(world.tablet.push()) == ["applied"]
+    world.laptop.pull()
+    assert world.laptop.records[("observation", record_id)]["data"]["grade"] == "6"
