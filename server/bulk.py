@@ -2,6 +2,7 @@
 from sqlalchemy import JSON, insert
 
 from server.extensions import db
+from server.jsonutil import dumps_bytes
 
 
 def insert_rows(table, rows: list) -> None:
@@ -25,4 +26,5 @@ def insert_rows(table, rows: list) -> None:
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([Jsonb(row[name]) if name in json_columns else row[name] for name in columns])
+            copy.write_row([Jsonb(row[name], dumps=dumps_bytes) if name in json_columns else row[name]
+                            for name in columns])

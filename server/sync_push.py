@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select, update
 from server import authz
 from server.bulk import insert_rows
 from server.extensions import db
+from server.jsonutil import dumps_storable
 from server.models import Device, LookForTemplate, Person, RejectedOp, School, SyncConflict, SyncOp
 from server.models.types import utcnow
 from server.sync_conflicts import conflict_row, show_all
@@ -79,11 +80,6 @@ class Directory:
             applies = template is not None and template.school_id in (None, school_id)
             self._templates[key] = {"version": template.version} if applies else None
         return self._templates[key]
-
-
-def payload_text(raw) -> str:
-    # ASCII escapes keep NUL and lone surrogates storable; comparisons parse it back.
-    return json.dumps(raw, ensure_ascii=True, separators=(",", ":"))
 
 
 class Push:
@@ -327,7 +323,7 @@ class Push:
         return self.authors
 
     def _log(self, raw, seq, op_id, status, op) -> None:
-        payload = payload_text(raw)
+        payload = dumps_storable(raw)
         self.logged[seq] = (op_id, payload)
         self.log.append({"op_id": op_id, "device_id": self.device_id, "seq": seq, "person_id": self.person.id,
                          "entity": op.entity if op else None, "record_id": op.record_id if op else None,
@@ -336,7 +332,7 @@ class Push:
     def _keep_rejected(self, raw, errors: dict) -> None:
         self.rejected.append({"person_id": self.person.id, "device_id": self.device_id,
                               "op_id": str(_raw_op_id(raw))[:100] if _raw_op_id(raw) is not None else None,
-                              "payload": payload_text(raw), "errors": errors, "received_at": self.now})
+                              "payload": dumps_storable(raw), "errors": errors, "received_at": self.now})
 
     def _write(self, acked_seq: int, last_seq: int) -> None:
         now = self.now

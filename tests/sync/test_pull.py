@@ -92,3 +92,18 @@ def test_revoked_device_can_neither_push_nor_pull(world):
     world.api_as(world.observer).delete(f"/api/devices/{world.laptop.device_id}")
     assert world.laptop.api.client.get("/api/sync/pull", headers=world.laptop.headers).status_code == 401
     assert world.laptop.push_raw([]).status_code == 401
+
+
+def test_a_long_run_of_changes_a_person_may_not_read_is_skipped_in_bounded_steps(world, monkeypatch):
+    import server.sync_feed as feed
+
+    monkeypatch.setattr(feed, "WINDOW", 2)
+    monkeypatch.setattr(feed, "MAX_WINDOWS", 2)
+    for _ in range(9):
+        world.tablet.create_observation(world.school.id, world.teacher.id, world.observer.id)
+    world.tablet.push()
+    mine = world.observation(status="submitted")
+    pages = world.teacher_tablet.pull()
+    assert [len(p["changes"]) for p in pages] == [0, 0, 1]
+    assert [p["cursor"] for p in pages] == [4, 8, 10]
+    assert list(world.teacher_tablet.records) == [("observation", mine)]

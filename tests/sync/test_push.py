@@ -290,3 +290,13 @@ def test_a_record_written_outside_sync_enters_the_feed_when_edited(world, app):
     assert statuses(world.tablet.push()) == ["applied"]
     world.laptop.pull()
     assert world.laptop.records[("observation", record_id)]["data"]["grade"] == "6"
+
+
+def test_what_a_tablet_sends_is_kept_exactly_even_where_no_database_could_store_it(world):
+    odd = {"grade": "3\u0000", "task": "\ud800", "students_present": 2**70}
+    world.tablet.op("observation", str(uuid.uuid4()), odd)
+    body = world.tablet.push()
+    assert statuses(body) == ["rejected"]
+    assert set(body["results"][0]["errors"]) >= {"grade", "task", "students_present"}
+    kept = world.api_as(world.observer).get("/api/sync/rejected").get_json()["rejected"][0]["op"]
+    assert kept["fields"] == odd
