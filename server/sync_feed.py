@@ -61,20 +61,27 @@ def _without_feed_row(rows: list) -> list:
     return [r for r in rows if (r["entity"], r["record_id"]) not in existing]
 
 
-def readable(person, entity_column):
-    """A filter on rows joined to their Observation and (outer) Feedback: what `person` may read.
+def _rules(person, entity_column):
+    """(readable, related): filters on rows joined to their Observation and (outer) Feedback.
 
-    The same rules as server.authz.observations_query, plus feedback only once released for
-    anyone but its observer. Deleted observations stay readable here as tombstones, so devices
-    learn that they are gone.
+    Readable: the same rules as server.authz.observations_query, plus feedback only once released
+    for anyone but its observer; deleted observations stay readable as tombstones, so devices
+    learn that they are gone. Related: the person is named on the observation (its teacher) or
+    oversees its school, so they may have held it while it was readable.
     """
     submitted = Observation.status == "submitted"
     released = or_(entity_column != "feedback", Feedback.released.is_(True))
-    rules = [Observation.observer_id == person.id, and_(Observation.teacher_id == person.id, submitted, released)]
+    readable = [Observation.observer_id == person.id, and_(Observation.teacher_id == person.id, submitted, released)]
+    related = [Observation.observer_id == person.id, Observation.teacher_id == person.id]
     if person.has_role("district_staff"):
         schools = schools_query(person).with_only_columns(School.id)
-        rules.append(and_(Observation.school_id.in_(schools), submitted, released))
-    return or_(*rules)
+        readable.append(and_(Observation.school_id.in_(schools), submitted, released))
+        related.append(Observation.school_id.in_(schools))
+    return or_(*readable), or_(*related)
+
+
+def readable(person, entity_column):
+    return _rules(person, entity_column)[0]
 
 
 def visible_conflicts_query(person):
@@ -102,11 +109,12 @@ def read_feed(person, cursor: int, limit: int) -> tuple[list, int, bool]:
         size, last = db.session.execute(select(func.count(), func.max(window.c.position))).one()
         if not size:
             break
+        may_read, related = _rules(person, window.c.entity)
         found += db.session.execute(
-            select(window.c.entity, window.c.record_id, window.c.position)
+            select(window.c.entity, window.c.record_id, window.c.position, may_read.label("readable"))
             .join(Observation, Observation.id == window.c.observation_id)
             .outerjoin(Feedback, and_(window.c.entity == "feedback", Feedback.id == window.c.record_id))
-            .where(readable(person, window.c.entity))
+            .where(related)
             .order_by(window.c.position).limit(limit + 1 - len(found))).all()
         scanned_to = last
         if len(found) > limit:
@@ -129,10 +137,16 @@ def _wire_columns(entity: str):
     return select(*columns)
 
 
-def _documents(rows) -> list:
-    """The page's records, current state and open conflicts, in position order."""
+def _gone(row) -> dict:
+    return {"entity": row.entity, "record_id": row.record_id, "position": row.position, "gone": True}
+
+
+def _documents(found) -> list:
+    """The page's records, current state and open conflicts, in position order. A record the
+    reader was named on but may no longer read comes as {"gone": true}, without its data."""
+    rows = [row for row in found if row.readable]
     if not rows:
-        return []
+        return [_gone(row) for row in found]
     first, last = rows[0].position, rows[-1].position
     loaded = {}
     for entity in {row.entity for row in rows}:
@@ -150,7 +164,10 @@ def _documents(rows) -> list:
             loaded[(row.entity, row.record_id)] = db.session.execute(query).mappings().one()
     conflicts = open_conflicts_by_record((first, last))
     documents = []
-    for row in rows:
+    for row in found:
+        if not row.readable:
+            documents.append(_gone(row))
+            continue
         record = loaded[(row.entity, row.record_id)]
         documents.append({
             "entity": row.entity, "record_id": row.record_id, "position": row.position,

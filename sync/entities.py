@@ -179,7 +179,9 @@ OBSERVATION = Entity(
         "status": one_of("draft", "submitted"), "deleted": boolean,
     },
     required_on_create=frozenset({"school_id", "teacher_id", "observer_id"}),
-    immutable=frozenset({"school_id", "observer_id"}),
+    # Who was observed, where and by whom never changes: a device told a record is gone is always
+    # one whose person is still named on it, so the feed can tell the old teacher nothing.
+    immutable=frozenset({"school_id", "teacher_id", "observer_id"}),
     defaults={"teacher_doing": "", "students_doing": "", "task": "", "lookfors": {}, "status": "draft",
               "deleted": False},
 )

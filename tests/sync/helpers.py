@@ -58,7 +58,11 @@ class Tablet:
             self.clock.observe(body["server_time"])
             pages.append(body)
             for change in body["changes"]:
-                self.records[(change["entity"], change["record_id"])] = change
+                key = (change["entity"], change["record_id"])
+                if change.get("gone"):
+                    self.records.pop(key, None)
+                else:
+                    self.records[key] = change
             self.cursor = body["cursor"]
             if not body["has_more"]:
                 return pages

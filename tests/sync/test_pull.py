@@ -100,10 +100,38 @@ def test_a_long_run_of_changes_a_person_may_not_read_is_skipped_in_bounded_steps
     monkeypatch.setattr(feed, "WINDOW", 2)
     monkeypatch.setattr(feed, "MAX_WINDOWS", 2)
     for _ in range(9):
-        world.tablet.create_observation(world.school.id, world.teacher.id, world.observer.id)
+        world.tablet.create_observation(world.school.id, world.other_teacher.id, world.observer.id)
     world.tablet.push()
     mine = world.observation(status="submitted")
     pages = world.teacher_tablet.pull()
     assert [len(p["changes"]) for p in pages] == [0, 0, 1]
     assert [p["cursor"] for p in pages] == [4, 8, 10]
     assert list(world.teacher_tablet.records) == [("observation", mine)]
+
+
+def test_a_record_that_leaves_a_persons_view_is_removed_from_their_device(world):
+    record_id = world.observation(status="submitted")
+    note_id = str(uuid.uuid4())
+    feedback_id = str(uuid.uuid4())
+    world.tablet.op("note", note_id, {"observation_id": record_id, "element": "task", "text": "Worksheet",
+                                      "at": "2026-11-20T14:05:00Z"})
+    world.tablet.op("feedback", feedback_id, {"observation_id": record_id, "glow": "Good", "released": True})
+    world.tablet.push()
+    world.teacher_tablet.pull()
+    assert len(world.teacher_tablet.records) == 3
+    world.tablet.op("feedback", feedback_id, {"released": False})
+    world.tablet.push()
+    world.teacher_tablet.pull()
+    assert sorted(k[0] for k in world.teacher_tablet.records) == ["note", "observation"]
+    world.tablet.op("observation", record_id, {"status": "draft"})
+    world.tablet.push()
+    pages = world.teacher_tablet.pull()
+    assert world.teacher_tablet.records == {}
+    gone = [c for p in pages for c in p["changes"]]
+    assert all(set(c) == {"entity", "record_id", "position", "gone"} for c in gone)
+
+
+def test_the_observed_teacher_of_a_record_never_changes(world):
+    record_id = world.observation()
+    world.tablet.op("observation", record_id, {"teacher_id": world.other_teacher.id})
+    assert world.tablet.push()["results"][0]["errors"] == {"teacher_id": ["Cannot change once the record is created."]}
