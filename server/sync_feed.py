@@ -153,7 +153,8 @@ def _documents(found) -> list:
         # A range join on positions instead of an IN list of ids: the page is a position range.
         query = _wire_columns(entity).join(change_table, and_(
             change_table.c.entity == entity, change_table.c.record_id == TABLES[entity].c.id))
-        for record in db.session.execute(query.where(change_table.c.position.between(first, last))).mappings():
+        page = query.where(change_table.c.position.between(first, last))
+        for record in db.session.execute(page).mappings().all():
             loaded[(entity, record["id"])] = record
     for row in rows:
         if (row.entity, row.record_id) not in loaded:
