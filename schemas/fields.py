@@ -1,16 +1,15 @@
 """Field types with the strictness the API promises: no silent coercion of wrong types."""
 from marshmallow import ValidationError, fields, validate
 
+from sync.entities import unstorable
+
 
 def storable(value: str) -> None:
-    """Refuse text no database will store: NUL characters and unpaired surrogates (PostgreSQL
-    rejects both, which would otherwise surface as a server error)."""
-    if "\x00" in value:
-        raise ValidationError("Must not contain NUL characters.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError("Must be valid Unicode text.") from None
+    """Refuse text no database will store (sync.entities.unstorable), which would otherwise
+    surface as a server error."""
+    problem = unstorable(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 class StrictBool(fields.Boolean):

@@ -26,18 +26,26 @@ def uuid_value(value):
     return value.lower()
 
 
+def unstorable(value: str) -> str | None:
+    """Why no database would store this text (PostgreSQL refuses NUL and lone surrogates), or None."""
+    if "\x00" in value:
+        return "Must not contain NUL characters."
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Must be valid Unicode text."
+    return None
+
+
 def text(max_length: int, min_length: int = 0):
     def check(value):
         if not isinstance(value, str):
             raise FieldError("Must be a string.")
         if not min_length <= len(value) <= max_length:
             raise FieldError(f"Must be {min_length} to {max_length} characters long.")
-        if "\x00" in value:
-            raise FieldError("Must not contain NUL characters.")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise FieldError("Must be valid Unicode text.") from None
+        problem = unstorable(value)
+        if problem:
+            raise FieldError(problem)
         return value
     return check
 

@@ -11,7 +11,7 @@ from server.auth import require_person
 from server.bodies import json_body
 from server.errors import ApiError
 from server.extensions import db
-from server.models import Device, RejectedOp
+from server.models import Device, Person, RejectedOp
 from server.sync_conflicts import show_all
 from server.sync_feed import read_feed, visible_conflicts_query
 from server.sync_push import push
@@ -19,7 +19,7 @@ from server.sync_reference import reference_data
 from sync import hlc as clocks
 
 
-def require_device() -> Device:
+def require_device() -> tuple[Person, Device]:
     person = require_person()
     if g.device is None:
         raise ApiError(403, "device_required", "Sync needs an enrolled device: send its token as "
