@@ -127,7 +127,7 @@ class Push:
 
     def _repeat(self, raw, seq) -> dict:
         """A seq the server has seen: acknowledged again, never applied again."""
-        op_id, payload = self.logged.get(seq, (None, None))
+        _op_id, payload = self.logged.get(seq, (None, None))
         if payload is not None and json.loads(payload) == raw:
             return {"op_id": _raw_op_id(raw), "status": "duplicate"}
         self._keep_rejected(raw, {"seq": [f"Seq {seq} was already used by a different op; nothing was changed."]})
@@ -183,6 +183,7 @@ class Push:
         if parent is None or parent.state["observer_id"] != self.person.id:
             raise Rejected({"observation_id": ["No observation of yours has this id."]})
         record = self._new_record("note", op.record_id, {**NOTE.defaults, **clean})
+        self.records[("note", record.id)] = record
         record.extra["author_id"] = self.person.id
         record.version, record.dirty = 1, True
         self.changes[("note", record.id)] = record.observation_id
@@ -208,11 +209,15 @@ class Push:
             raise Rejected(errors)
         if record is None:
             record = self._new_record("feedback", op.record_id, FEEDBACK.defaults)
-            self.feedback_of[observation_id] = record.id
-        return self._merge(record, op, hlc, clean)
+        result = self._merge(record, op, hlc, clean)
+        self.feedback_of[observation_id] = record.id
+        return result
 
     def _merge(self, record: Record, op, hlc, incoming: dict) -> dict:
+        """Merge an accepted op into `record`; a new record joins this push only from here, so an
+        op refused before this point leaves nothing behind for the next op on that record."""
         resolving = self._conflict_to_resolve(op, record, incoming)
+        self.records[(record.entity, record.id)] = record
         outcome = merge(record.state, record.stamps, record.version, incoming, op.base_version,
                         self.device_id, hlc, op.op_id)
         record.state.update(outcome.changes)
@@ -229,7 +234,7 @@ class Push:
             self.conflicts.extend(rows)
             shown = show_all(rows)
         if resolving is not None and resolving.field not in {c.field for c in outcome.conflicts}:
-            resolving.resolved_at, resolving.resolved_by_id, resolving.resolved_op_id = utcnow(), self.person.id, op.op_id
+            resolving.resolved_at, resolving.resolved_by_id, resolving.resolved_op_id = self.now, self.person.id, op.op_id
             self.changes[(record.entity, record.id)] = record.observation_id
         return {"op_id": op.op_id, "status": "conflict" if outcome.conflicts else "applied",
                 "version": record.version, "conflicts": shown}
@@ -302,10 +307,9 @@ class Push:
             yield record
 
     def _new_record(self, entity: str, record_id: str, defaults: dict) -> Record:
-        record = Record(entity, record_id, flatten(defaults) if entity == "observation" else dict(defaults),
-                        {}, 0, stored=False)
-        self.records[(entity, record_id)] = record
-        return record
+        """A record to be created; the caller adds it to `self.records` once its op is accepted."""
+        return Record(entity, record_id, flatten(defaults) if entity == "observation" else dict(defaults),
+                      {}, 0, stored=False)
 
     def _reemit_children(self, observation_id: str) -> None:
         for entity in ("note", "feedback"):

@@ -300,3 +300,14 @@ def test_what_a_tablet_sends_is_kept_exactly_even_where_no_database_could_store_
     assert set(body["results"][0]["errors"]) >= {"grade", "task", "students_present"}
     kept = world.api_as(world.observer).get("/api/sync/rejected").get_json()["rejected"][0]["op"]
     assert kept["fields"] == odd
+
+
+def test_a_refused_create_leaves_nothing_behind_for_the_next_op_on_that_record(world):
+    record_id = world.tablet.create_observation(world.school.id, world.teacher.id, world.observer.id)
+    world.tablet.outbox[0]["resolve_conflict"] = str(uuid.uuid4())
+    world.tablet.op("observation", record_id, {"school_id": world.school.id, "teacher_id": world.teacher.id,
+                                               "observer_id": world.observer.id, "grade": "2"})
+    body = world.tablet.push()
+    assert statuses(body) == ["rejected", "applied"]
+    world.laptop.pull()
+    assert world.laptop.records[("observation", record_id)]["data"]["grade"] == "2"
