@@ -10,12 +10,12 @@ of the district. Rules, in the product's words:
 - A device is managed by its owner, or by an admin whose scope holds the owner.
 Objects outside these rules do not exist for the caller: handlers answer 404, not 403.
 """
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, true
 
 from server.errors import not_found
 from server.extensions import db
 from server.ids import canonical_id
-from server.models import Device, LookForTemplate, Observation, Person, School
+from server.models import Device, Feedback, LookForTemplate, Observation, Person, School
 
 TEMPLATE_WRITERS = ("admin", "district_staff")
 
@@ -85,15 +85,31 @@ def templates_query(person: Person):
     return select(LookForTemplate).where(applies, readable)
 
 
-def observations_query(person: Person):
-    """Observations the person may read."""
-    submitted = and_(Observation.status == "submitted", Observation.deleted.is_(False))
-    readable = [Observation.observer_id == person.id,
-                and_(Observation.teacher_id == person.id, submitted)]
+def observation_read_rules(person: Person, entity_column=None, tombstones: bool = False):
+    """(readable, related): filters over Observation, for the rules above.
+
+    With `entity_column` (rows of several entities joined to their Observation and, outer, to
+    Feedback), feedback is readable by anyone but its observer only once released. With
+    `tombstones`, deleted observations stay readable, so that devices learn they are gone.
+    Related: the person is named on the observation or oversees its school, so they may have held
+    it while it was readable.
+    """
+    submitted = Observation.status == "submitted"
+    if not tombstones:
+        submitted = and_(submitted, Observation.deleted.is_(False))
+    released = true() if entity_column is None else or_(entity_column != "feedback", Feedback.released.is_(True))
+    readable = [Observation.observer_id == person.id, and_(Observation.teacher_id == person.id, submitted, released)]
+    related = [Observation.observer_id == person.id, Observation.teacher_id == person.id]
     if person.has_role("district_staff"):
         schools = schools_query(person).with_only_columns(School.id)
-        readable.append(and_(Observation.school_id.in_(schools), submitted))
-    return select(Observation).where(or_(*readable))
+        readable.append(and_(Observation.school_id.in_(schools), submitted, released))
+        related.append(Observation.school_id.in_(schools))
+    return or_(*readable), or_(*related)
+
+
+def observations_query(person: Person):
+    """Observations the person may read."""
+    return select(Observation).where(observation_read_rules(person)[0])
 
 
 def may_read_feedback(person: Person, observation: Observation) -> bool:

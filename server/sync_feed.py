@@ -7,12 +7,12 @@ end from the one `sync_clock` row, with `UPDATE ... RETURNING`, and holds that r
 commits. The next writer cannot take positions until then, so positions become visible in order:
 everything at or below the clock's committed value is already visible. docs/sync.md explains it.
 """
-from sqlalchemy import and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, select, tuple_, update
 
-from server.authz import schools_query
+from server.authz import observation_read_rules
 from server.bulk import insert_rows
 from server.extensions import db
-from server.models import Feedback, Observation, School, SyncChange, SyncClock, SyncConflict
+from server.models import Feedback, Observation, SyncChange, SyncClock, SyncConflict
 from server.sync_records import TABLES, WIRE_FIELDS, wire_document
 from server.sync_conflicts import open_conflicts_by_record
 
@@ -61,35 +61,13 @@ def _without_feed_row(rows: list) -> list:
     return [r for r in rows if (r["entity"], r["record_id"]) not in existing]
 
 
-def _rules(person, entity_column):
-    """(readable, related): filters on rows joined to their Observation and (outer) Feedback.
-
-    Readable: the same rules as server.authz.observations_query, plus feedback only once released
-    for anyone but its observer; deleted observations stay readable as tombstones, so devices
-    learn that they are gone. Related: the person is named on the observation (its teacher) or
-    oversees its school, so they may have held it while it was readable.
-    """
-    submitted = Observation.status == "submitted"
-    released = or_(entity_column != "feedback", Feedback.released.is_(True))
-    readable = [Observation.observer_id == person.id, and_(Observation.teacher_id == person.id, submitted, released)]
-    related = [Observation.observer_id == person.id, Observation.teacher_id == person.id]
-    if person.has_role("district_staff"):
-        schools = schools_query(person).with_only_columns(School.id)
-        readable.append(and_(Observation.school_id.in_(schools), submitted, released))
-        related.append(Observation.school_id.in_(schools))
-    return or_(*readable), or_(*related)
-
-
-def readable(person, entity_column):
-    return _rules(person, entity_column)[0]
-
-
 def visible_conflicts_query(person):
     """Open conflicts on records `person` may read, oldest first."""
     return (select(SyncConflict)
             .join(Observation, Observation.id == SyncConflict.observation_id)
             .outerjoin(Feedback, and_(SyncConflict.entity == "feedback", Feedback.id == SyncConflict.record_id))
-            .where(SyncConflict.resolved_at.is_(None), readable(person, SyncConflict.entity))
+            .where(SyncConflict.resolved_at.is_(None),
+                   observation_read_rules(person, SyncConflict.entity, tombstones=True)[0])
             .order_by(SyncConflict.created_at, SyncConflict.id))
 
 
@@ -109,7 +87,7 @@ def read_feed(person, cursor: int, limit: int) -> tuple[list, int, bool]:
         size, last = db.session.execute(select(func.count(), func.max(window.c.position))).one()
         if not size:
             break
-        may_read, related = _rules(person, window.c.entity)
+        may_read, related = observation_read_rules(person, window.c.entity, tombstones=True)
         found += db.session.execute(
             select(window.c.entity, window.c.record_id, window.c.position, may_read.label("readable"))
             .join(Observation, Observation.id == window.c.observation_id)

@@ -26,8 +26,9 @@ from sync.entities import (ENTITIES, FEEDBACK, NOTE, OBSERVATION, OBSERVER_FEEDB
 from sync.merge import flatten, merge, note_is_repeat, pack_stamps, unpack_stamps
 from sync.ops import op_seq, read_op
 
-# A change to these fields changes who may read an observation's notes and feedback.
-VISIBILITY_FIELDS = {"status", "teacher_id", "deleted", "observer_id"}
+# A change to these fields changes who may read an observation's notes and feedback (who is
+# named on it never changes: see sync.entities.OBSERVATION.immutable).
+VISIBILITY_FIELDS = {"status", "deleted"}
 
 
 class Rejected(Exception):
