@@ -1,9 +1,10 @@
 /**
  * The one way the web app talks to the Rounds API.
  *
- * `request(method, path, body)` sends `body` as JSON with the session cookie, adds the session's
- * CSRF token (set with `setCsrfToken`, read from sign-in or GET /api/me) in `X-CSRF-Token` on
- * writes, and resolves with the parsed JSON answer (null for 204). Anything else throws an
+ * `request(method, path, body, {token})` sends `body` as JSON. With a device `token` it
+ * authenticates as that enrolled device (`Authorization: Bearer`); without one, with the session
+ * cookie and, on writes, the session's CSRF token (set with `setCsrfToken`, read from sign-in or
+ * GET /api/me) in `X-CSRF-Token`. It resolves with the parsed JSON answer (null for 204). Anything else throws an
  * `ApiError` carrying `status`, `code`, `message` and `fields` from the server's error shape
  * `{"error": {"code", "message", "fields"}}`; when the server cannot be reached, `status` is 0
  * and `code` is "unreachable".
@@ -30,10 +31,11 @@ export function setCsrfToken(token) {
   csrfToken = token || null;
 }
 
-export async function request(method, path, body) {
+export async function request(method, path, body, { token = null } = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (!SAFE_METHODS.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  else if (!SAFE_METHODS.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
   let response;
@@ -64,5 +66,5 @@ export async function request(method, path, body) {
     `The server answered with an error (${response.status}). Try again in a moment.`);
 }
 
-export const get = (path) => request('GET', path);
-export const post = (path, body) => request('POST', path, body);
+export const get = (path, options) => request('GET', path, undefined, options);
+export const post = (path, body, options) => request('POST', path, body, options);

@@ -1,0 +1,293 @@
+/**
+ * Records on this tablet: what a person does to them, and what screens read.
+ *
+ * A stored record is {entity, record_id, observation_id, version, server, data, conflicts}:
+ * `server` is the copy last pulled (null until the server has sent one) at `version`; `data` is
+ * what the person sees: `server` with their unsent and refused ops applied on top, so that
+ * nothing typed disappears while it waits for the server. Every action writes the record change
+ * and its outbox op in ONE transaction (durability 'strict'); a failed write (e.g. storage full,
+ * error name 'QuotaExceededError') throws and leaves nothing half-written.
+ * Reads add `pending` (unsent ops) and `refused` (refused ops) counts per record.
+ * `subscribe(fn)` calls fn after every local write or pull, in this tab and in other tabs.
+ */
+import { getMeta, putMeta, req, transact } from './db.js';
+import { observe } from './hlc.js';
+import { appendOp, opsOf } from './outbox.js';
+import { getMe } from './queries.js';
+
+const DEFAULTS = {
+  observation: {
+    school_id: null, teacher_id: null, observer_id: null, template_id: null, template_version: null,
+    started_at: null, ended_at: null, grade: null, subject: null, segment: null, students_present: null,
+    teacher_doing: '', students_doing: '', task: '', task_demand: null, lookfors: {}, status: 'draft',
+    deleted: false,
+  },
+  note: { observation_id: null, element: null, text: '', at: null, is_inference: false },
+  feedback: {
+    observation_id: null, glow: '', wonder: '', next_step: '', support_commitment: '', support_due: null,
+    released: false, acknowledged_at: null, reflection: '', usefulness: null,
+  },
+};
+// Feedback ids are UUIDv5(FEEDBACK_NAMESPACE, observation id): two devices of one observer that
+// both start feedback for a walkthrough make the same record (docs/sync.md).
+const FEEDBACK_NAMESPACE = '6f0c4a52-3f0e-4d7c-9b1e-2a9d5c1e7b30';
+const WRITE_STORES = ['records', 'outbox', 'rejected', 'meta'];
+const TYPING_DELAY_MS = 300;
+
+// --- change notifications ------------------------------------------------------------------
+const listeners = new Set();
+const problemListeners = new Set();
+const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('rounds') : null;
+if (channel) channel.onmessage = () => notify(false);
+
+export function subscribe(fn) { listeners.add(fn); return () => listeners.delete(fn); }
+/** fn(error) when a change typed earlier (queued) could not be saved. */
+export function onSaveProblem(fn) { problemListeners.add(fn); return () => problemListeners.delete(fn); }
+
+export function notify(broadcast = true) {
+  for (const fn of listeners) {
+    try { fn(); } catch (error) { console.error(error); }
+  }
+  if (broadcast && channel) channel.postMessage('changed');
+}
+
+// --- values --------------------------------------------------------------------------------
+/** Now as the server writes times: UTC, "Z", microseconds only when there are any. */
+export function nowIso(date = new Date()) {
+  const whole = date.toISOString().slice(0, 19);
+  const ms = date.getUTCMilliseconds();
+  return ms ? `${whole}.${String(ms * 1000).padStart(6, '0')}Z` : `${whole}Z`;
+}
+
+function withFields(entity, data, fields) {
+  const next = { ...data, ...fields };
+  if (entity === 'observation' && fields.lookfors) next.lookfors = { ...(data.lookfors || {}), ...fields.lookfors };
+  return next;
+}
+
+function shown(entity, server, ops) {
+  return ops.reduce((data, op) => withFields(entity, data, op.fields || {}), { ...DEFAULTS[entity], ...(server || {}) });
+}
+
+function observationIdOf(entity, recordId, data) {
+  return entity === 'observation' ? recordId : data.observation_id;
+}
+
+export async function feedbackId(observationId) {
+  const hex = FEEDBACK_NAMESPACE.replace(/-/g, '');
+  const name = new TextEncoder().encode(observationId);
+  const bytes = new Uint8Array(16 + name.length);
+  for (let i = 0; i < 16; i += 1) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  bytes.set(name, 16);
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-1', bytes)).slice(0, 16);
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const h = [...hash].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// --- writing -------------------------------------------------------------------------------
+async function write(work) {
+  const result = await transact(WRITE_STORES, 'readwrite', work);
+  notify();
+  return result;
+}
+
+/** One person's change to one record: the op and the record, in the caller's transaction. */
+async function change(tx, entity, recordId, fields, extra = {}) {
+  const store = tx.objectStore('records');
+  const existing = await req(store.get([entity, recordId]));
+  await appendOp(tx, { entity, record_id: recordId, base_version: existing ? existing.version : 0, fields, ...extra });
+  const data = withFields(entity, existing ? existing.data : { ...DEFAULTS[entity] }, fields);
+  const record = existing ? { ...existing, data } : {
+    entity, record_id: recordId, observation_id: observationIdOf(entity, recordId, data),
+    version: 0, server: null, data, conflicts: [],
+  };
+  if (extra.resolve_conflict) record.conflicts = record.conflicts.filter((c) => c.id !== extra.resolve_conflict);
+  await req(store.put(record));
+  return record;
+}
+
+async function refresh(tx, entity, recordId) {
+  const store = tx.objectStore('records');
+  const record = await req(store.get([entity, recordId]));
+  if (!record) return;
+  const ops = await opsOf(tx, entity, recordId);
+  if (!record.server && !ops.length) await req(store.delete([entity, recordId]));
+  else await req(store.put({ ...record, data: shown(entity, record.server, ops) }));
+}
+
+function remember(list, id) {
+  return [id, ...list.filter((item) => item !== id)].slice(0, 8);
+}
+
+export async function startObservation({ school_id, teacher_id, template_id = null, template_version = null }) {
+  const me = await getMe();
+  const id = crypto.randomUUID();
+  await write(async (tx) => {
+    await change(tx, 'observation', id, {
+      school_id, teacher_id, observer_id: me.person.id, template_id, template_version,
+      started_at: nowIso(), status: 'draft',
+    });
+    const recent = await getMeta(tx, 'recent', { schools: [], teachers: [] });
+    await putMeta(tx, 'recent', { schools: remember(recent.schools, school_id), teachers: remember(recent.teachers, teacher_id) });
+  });
+  return id;
+}
+
+export function updateObservation(id, fields) {
+  return write((tx) => change(tx, 'observation', id, fields));
+}
+
+export function addNote(observationId, { element, text, is_inference = false }) {
+  const fields = { observation_id: observationId, element, text, at: nowIso(), is_inference: Boolean(is_inference) };
+  return write((tx) => change(tx, 'note', crypto.randomUUID(), fields));
+}
+
+async function changeFeedback(tx, id, observationId, fields) {
+  const existing = await req(tx.objectStore('records').get(['feedback', id]));
+  return change(tx, 'feedback', id, existing ? fields : { observation_id: observationId, ...fields });
+}
+
+export async function saveFeedback(observationId, fields) {
+  const id = await feedbackId(observationId);
+  return write((tx) => changeFeedback(tx, id, observationId, fields));
+}
+
+export async function submitObservation(id) {
+  const feedback = await feedbackId(id);
+  return write(async (tx) => {
+    const observation = await req(tx.objectStore('records').get(['observation', id]));
+    const fields = { status: 'submitted' };
+    if (!observation.data.ended_at) fields.ended_at = nowIso();
+    await change(tx, 'observation', id, fields);
+    await changeFeedback(tx, feedback, id, { released: true });
+  });
+}
+
+export function deleteObservation(id) {
+  return updateObservation(id, { deleted: true });
+}
+
+export function resolveConflict(conflict, value) {
+  const key = conflict.field.startsWith('lookfors.') ? conflict.field.slice('lookfors.'.length) : null;
+  const fields = key === null ? { [conflict.field]: value } : { lookfors: { [key]: value } };
+  return write((tx) => change(tx, conflict.entity, conflict.record_id, fields, { resolve_conflict: conflict.id }));
+}
+
+async function markHandled(tx, opId) {
+  const handled = await getMeta(tx, 'handled_rejections', []);
+  await putMeta(tx, 'handled_rejections', [opId, ...handled].slice(0, 2000));
+}
+
+/** Sends refused ops again as new ops (new seq and op_id), with the person's edited fields. */
+export function resendRejected(items) {
+  return write(async (tx) => {
+    for (const { op_id: opId, fields } of items) {
+      const entry = await req(tx.objectStore('rejected').get(opId));
+      if (!entry) continue;
+      await req(tx.objectStore('rejected').delete(opId));
+      await markHandled(tx, opId);
+      const { op } = entry;
+      const extra = op.resolve_conflict && !entry.errors.resolve_conflict ? { resolve_conflict: op.resolve_conflict } : {};
+      await change(tx, op.entity, op.record_id, fields, extra);
+      await refresh(tx, op.entity, op.record_id);
+    }
+  });
+}
+
+export function dismissRejected(opId) {
+  return write(async (tx) => {
+    const entry = await req(tx.objectStore('rejected').get(opId));
+    if (!entry) return;
+    await req(tx.objectStore('rejected').delete(opId));
+    await markHandled(tx, opId);
+    if (entry.op && entry.op.entity) await refresh(tx, entry.op.entity, entry.op.record_id);
+  });
+}
+
+// --- typing: changes coalesced for a moment, then written ----------------------------------
+const queued = new Map();
+let typingTimer = null;
+
+function queue(kind, id, fields) {
+  const key = `${kind}:${id}`;
+  const before = queued.get(key) || {};
+  const merged = { ...before, ...fields };
+  if (fields.lookfors) merged.lookfors = { ...(before.lookfors || {}), ...fields.lookfors };
+  queued.set(key, merged);
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => flushEdits().catch((error) => {
+    for (const fn of problemListeners) fn(error);
+  }), TYPING_DELAY_MS);
+}
+
+export function queueObservationEdit(id, fields) { queue('observation', id, fields); }
+export function queueFeedbackEdit(observationId, fields) { queue('feedback', observationId, fields); }
+
+/** Writes every queued change now; throws if one could not be saved (the rest are still tried). */
+export async function flushEdits() {
+  clearTimeout(typingTimer);
+  const items = [...queued];
+  queued.clear();
+  let failure = null;
+  for (const [key, fields] of items) {
+    const [kind, id] = key.split(':');
+    try {
+      if (kind === 'observation') await updateObservation(id, fields);
+      else await saveFeedback(id, fields);
+    } catch (error) {
+      failure = failure || error;
+    }
+  }
+  if (failure) throw failure;
+}
+
+// --- pulls ---------------------------------------------------------------------------------
+/** Saves one pulled page, the new cursor and any reference data in one transaction. */
+export async function applyPull(page) {
+  await transact(WRITE_STORES, 'readwrite', async (tx) => {
+    const store = tx.objectStore('records');
+    const unsent = await req(tx.objectStore('outbox').getAll());
+    // A conflict this tablet has already resolved stays resolved while the resolution waits to be sent.
+    const resolving = new Set(unsent.map((op) => op.resolve_conflict).filter(Boolean));
+    for (const item of page.changes) {
+      if (item.gone) {
+        await req(store.delete([item.entity, item.record_id]));
+        continue;
+      }
+      const ops = await opsOf(tx, item.entity, item.record_id);
+      await req(store.put({
+        entity: item.entity, record_id: item.record_id,
+        observation_id: observationIdOf(item.entity, item.record_id, item.data),
+        version: item.version, server: item.data, data: shown(item.entity, item.data, ops),
+        conflicts: (item.conflicts || []).filter((c) => !resolving.has(c.id)),
+      }));
+    }
+    await putMeta(tx, 'cursor', page.cursor);
+    if (page.reference) await putMeta(tx, 'reference', page.reference);
+    if (page.server_time) await putMeta(tx, 'clock', observe(await getMeta(tx, 'clock'), page.server_time));
+  });
+  if (page.changes.length || page.reference) notify();
+}
+
+/** Keeps refused ops the server lists (GET /api/sync/rejected) that this tablet has not seen
+ * or already dealt with, e.g. when the answer to a push was lost on the way. */
+export async function importRejections(list) {
+  let added = 0;
+  await transact(['rejected', 'meta'], 'readwrite', async (tx) => {
+    const handled = new Set(await getMeta(tx, 'handled_rejections', []));
+    const store = tx.objectStore('rejected');
+    for (const item of list) {
+      if (handled.has(item.op_id) || await req(store.getKey(item.op_id)) !== undefined) continue;
+      const op = item.op && typeof item.op === 'object' ? item.op : { fields: {} };
+      await req(store.put({ op_id: item.op_id, op, errors: item.errors || {}, received_at: item.received_at }));
+      added += 1;
+    }
+  });
+  if (added) notify();
+}
+
+export {
+  getRecord, listObservations, notesOf, feedbackOf, openConflicts, rejectedOps, recentChoices, getReference, getMe,
+} from './queries.js';

@@ -1,0 +1,158 @@
+/**
+ * The sync client (shared/design/SYNC.md): push the outbox in seq order, in batches, then pull
+ * from the cursor until the server has nothing more, then fetch the refused-op list.
+ *
+ * `syncNow()` runs one sync (one at a time per browser, across tabs and the service worker, by a
+ * Web Lock) and never throws: how it went is in `syncStatus()`, and `onSyncStatus(fn)` hears
+ * every change of it. `startSyncing()` (pages only) syncs on load, on 'online', when the page
+ * becomes visible, soon after a local change, every 2 minutes, with backoff and jitter while
+ * failing, and asks for Background Sync where the browser has it.
+ * No DOM here: the service worker imports this module for Background Sync.
+ */
+import { request } from './api.js';
+import { putMeta, readMeta, transact } from './db.js';
+import { acknowledge, countUnsent, nextBatch } from './outbox.js';
+import { applyPull, flushEdits, getMe, importRejections, notify, openConflicts, rejectedOps, subscribe } from './records.js';
+
+const PUSH_BATCH = 200;
+const PULL_PAGE = 500;
+const EVERY_MS = 2 * 60 * 1000;
+const MAX_BACKOFF_MS = 30 * 60 * 1000;
+const SOON_MS = 1500;
+const SIGNED_OUT = "This tablet's sign-in has ended (the device was revoked or the account turned off). "
+  + 'Everything you recorded stays on this tablet. Ask your Rounds admin, then sign in again.';
+
+let status = { state: 'idle', pending: 0, refused: 0, conflicts: 0, last_sync_at: null, last_error: null };
+const listeners = new Set();
+let running = null;
+let failures = 0;
+let timer = null;
+let soonTimer = null;
+let started = false;
+
+export function syncStatus() { return { ...status }; }
+
+export function onSyncStatus(fn) { listeners.add(fn); return () => listeners.delete(fn); }
+
+function setStatus(changes) {
+  status = { ...status, ...changes };
+  for (const fn of listeners) {
+    try { fn(syncStatus()); } catch (error) { console.error(error); }
+  }
+}
+
+class SyncProblem extends Error {}
+
+function describe(error) {
+  if (error instanceof SyncProblem) return error.message;
+  if (error.status === 401 || error.code === 'device_required') return SIGNED_OUT;
+  if (error.status === 0) return null;
+  return error.message || String(error);
+}
+
+async function pushAll(deviceId, token) {
+  for (;;) {
+    const ops = await nextBatch(PUSH_BATCH);
+    if (!ops.length) return;
+    const answer = await request('POST', '/api/sync/push', { device_id: deviceId, ops }, { token });
+    await acknowledge(ops, answer);
+    notify();
+    if (answer.expected_seq !== null && answer.expected_seq !== undefined) {
+      // Never expected: ops leave the outbox only once acknowledged, so the server cannot miss one.
+      throw new SyncProblem(`The server is waiting for change ${answer.expected_seq}, which this tablet no `
+        + 'longer holds. Export a backup (Account) and tell your Rounds admin.');
+    }
+    if (answer.acked_seq < ops[ops.length - 1].seq) throw new SyncProblem('The server did not take every change; trying again later.');
+  }
+}
+
+async function pullAll(token) {
+  for (;;) {
+    const cursor = await readMeta('cursor', 0);
+    const page = await request('GET', `/api/sync/pull?cursor=${cursor}&limit=${PULL_PAGE}`, undefined, { token });
+    await applyPull(page);
+    if (!page.has_more) return;
+  }
+}
+
+async function run() {
+  const me = await getMe();
+  const token = await readMeta('token');
+  if (!me || !token) return;
+  setStatus({ state: 'syncing' });
+  try {
+    // Typing still waiting to be written goes in this sync, not the next one.
+    await flushEdits().catch(() => {});
+    await pushAll(me.device_id, token);
+    await pullAll(token);
+    await importRejections((await request('GET', '/api/sync/rejected', undefined, { token })).rejected);
+    const at = new Date().toISOString();
+    await transact(['meta'], 'readwrite', (tx) => putMeta(tx, 'last_sync_at', at));
+    failures = 0;
+    setStatus({ state: 'idle', last_error: null });
+  } catch (error) {
+    failures += 1;
+    setStatus({ state: error.status === 0 ? 'offline' : 'error', last_error: describe(error) });
+    askForBackgroundSync();
+  }
+}
+
+export function syncNow() {
+  if (!running) {
+    const exclusive = typeof navigator !== 'undefined' && navigator.locks
+      ? navigator.locks.request('rounds-sync', run) : run();
+    running = exclusive.catch((error) => console.error(error)).finally(async () => {
+      running = null;
+      await refreshStatus();
+      schedule();
+    });
+  }
+  return running;
+}
+
+/** Re-reads the counts and last sync time that the status shows. */
+export async function refreshStatus() {
+  if (!(await getMe())) return;
+  const [pending, refused, conflicts, last] = await Promise.all([
+    countUnsent(), rejectedOps(), openConflicts(), readMeta('last_sync_at')]);
+  setStatus({ pending, refused: refused.length, conflicts: conflicts.length, last_sync_at: last });
+}
+
+function schedule() {
+  if (!started) return;
+  clearTimeout(timer);
+  const backoff = Math.min(EVERY_MS * 2 ** Math.max(failures - 1, 0), MAX_BACKOFF_MS);
+  // Jitter keeps a school's tablets, back online at the same moment, from all calling at once.
+  const delay = failures ? backoff * (0.5 + Math.random()) : EVERY_MS;
+  timer = setTimeout(syncNow, delay);
+}
+
+function askForBackgroundSync() {
+  if (typeof navigator === 'undefined' || !navigator.serviceWorker) return;
+  navigator.serviceWorker.ready
+    .then((registration) => registration.sync && registration.sync.register('rounds-sync'))
+    .catch(() => {});
+}
+
+async function afterLocalChange() {
+  await refreshStatus();
+  if (!status.pending) return;
+  askForBackgroundSync();
+  clearTimeout(soonTimer);
+  if (navigator.onLine) soonTimer = setTimeout(syncNow, SOON_MS);
+}
+
+export function startSyncing() {
+  if (started) return;
+  started = true;
+  window.addEventListener('online', () => { failures = 0; syncNow(); });
+  window.addEventListener('offline', () => setStatus({ state: 'offline' }));
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') syncNow();
+    else flushEdits().catch(() => {});
+  });
+  window.addEventListener('pagehide', () => { flushEdits().catch(() => {}); });
+  subscribe(() => { afterLocalChange().catch((error) => console.error(error)); });
+  if (!navigator.onLine) setStatus({ state: 'offline' });
+  syncNow();
+}
