@@ -1,6 +1,8 @@
 """Fixtures: a real database (SQLite, or PostgreSQL when ROUNDS_TEST_DATABASE_URL is set), built
 once per run by the migrations and emptied before every test, plus builders and API clients."""
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -12,6 +14,7 @@ from server.models import SyncClock
 from tests.builders import ApiClient, Builder
 
 POSTGRES_URL = os.environ.get("ROUNDS_TEST_DATABASE_URL")
+PWA = Path(__file__).resolve().parent.parent / "pwa"
 TEST_CONFIG = {
     "TESTING": True,
     # The cheapest argon2id cost, so that hundreds of sign-ins stay fast; the hashing code is the same.
@@ -104,3 +107,12 @@ def api_as(app):
         return api
 
     return sign_in
+
+
+@pytest.fixture
+def shell(app, tmp_path) -> Path:
+    """A copy of pwa/ that the app serves instead, free to change (a new version of the shell)."""
+    copy = tmp_path / "pwa"
+    shutil.copytree(PWA, copy)
+    app.config["PWA_DIR"] = str(copy)
+    return copy
