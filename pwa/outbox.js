@@ -1,26 +1,37 @@
 /**
  * The outbox: ops waiting for the server, numbered 1, 2, 3... per device, never reused or skipped.
  *
- * `appendOp(tx, change)` stamps a change with the next seq, a fresh op_id and a tick of the
- * device's clock, and stores it, inside the caller's transaction (which must include the
- * 'outbox' and 'meta' stores), so the record change and its op commit together or not at all.
+ * `readStamp(tx)` then `addOp(tx, stamp, change)` stamp a change with the next seq, a fresh
+ * op_id and a tick of the device's clock, and store it inside the caller's transaction (which
+ * must include the 'outbox' and 'meta' stores), so the record change and its op commit together or not at all.
  * An op leaves the outbox only in `acknowledge`, for seqs the server acknowledged; ops it
  * refused move to the 'rejected' store in the same transaction.
  */
 import { getMeta, putMeta, req, transact } from './db.js';
 import { observe, tick } from './hlc.js';
 
-export async function appendOp(tx, { entity, record_id, base_version, fields, resolve_conflict }) {
-  const me = await getMeta(tx, 'me');
+/** What the next op needs from 'meta': {me, seq, clock}, read in one go. */
+export async function readStamp(tx) {
+  const [me, seq, clock] = await Promise.all([getMeta(tx, 'me'), getMeta(tx, 'seq', 0), getMeta(tx, 'clock')]);
   if (!me) throw new Error('No one is signed in on this tablet.');
-  const seq = (await getMeta(tx, 'seq', 0)) + 1;
-  const stamped = tick(await getMeta(tx, 'clock'), me.device_id);
+  return { me, seq, clock };
+}
+
+/**
+ * Stores the op of one change and advances seq and clock, given `readStamp`'s answer from the
+ * same transaction. Returns {op, written}: the op at once, and a promise of its writes (their
+ * failure aborts the transaction, so nobody has to wait for them one by one).
+ */
+export function addOp(tx, stamp, { entity, record_id, base_version, fields, resolve_conflict }) {
+  const seq = stamp.seq + 1;
+  const stamped = tick(stamp.clock, stamp.me.device_id);
   const op = { op_id: crypto.randomUUID(), seq, entity, record_id, base_version, hlc: stamped.hlc, fields };
   if (resolve_conflict) op.resolve_conflict = resolve_conflict;
-  await putMeta(tx, 'seq', seq);
-  await putMeta(tx, 'clock', stamped.state);
-  await req(tx.objectStore('outbox').add(op));
-  return op;
+  stamp.seq = seq;
+  stamp.clock = stamped.state;
+  const written = Promise.all([putMeta(tx, 'seq', seq), putMeta(tx, 'clock', stamped.state),
+    req(tx.objectStore('outbox').add(op))]);
+  return { op, written };
 }
 
 /** Unsent and refused ops of one record, oldest first: what the tablet shows on top of the

@@ -19,12 +19,14 @@ const PULL_PAGE = 500;
 const EVERY_MS = 2 * 60 * 1000;
 const MAX_BACKOFF_MS = 30 * 60 * 1000;
 const SOON_MS = 1500;
+const QUIET_MS = 400;
 const SIGNED_OUT = "This tablet's sign-in has ended (the device was revoked or the account turned off). "
   + 'Everything you recorded stays on this tablet. Ask your Rounds admin, then sign in again.';
 
 let status = { state: 'idle', pending: 0, refused: 0, conflicts: 0, last_sync_at: null, last_error: null };
 const listeners = new Set();
 let running = null;
+let again = null;
 let failures = 0;
 let timer = null;
 let soonTimer = null;
@@ -89,7 +91,8 @@ async function run() {
     const at = new Date().toISOString();
     await transact(['meta'], 'readwrite', (tx) => putMeta(tx, 'last_sync_at', at));
     failures = 0;
-    setStatus({ state: 'idle', last_error: null });
+    // The network may have gone while the last answer was on its way.
+    setStatus({ state: navigator.onLine === false ? 'offline' : 'idle', last_error: null });
   } catch (error) {
     failures += 1;
     setStatus({ state: error.status === 0 ? 'offline' : 'error', last_error: describe(error) });
@@ -97,16 +100,22 @@ async function run() {
   }
 }
 
+/** Runs a sync; called while one runs, it runs one more right after it (that one may have
+ * started before the caller's latest change), so awaiting it always covers what came before. */
 export function syncNow() {
-  if (!running) {
-    const exclusive = typeof navigator !== 'undefined' && navigator.locks
-      ? navigator.locks.request('rounds-sync', run) : run();
-    running = exclusive.catch((error) => console.error(error)).finally(async () => {
-      running = null;
-      await refreshStatus();
-      schedule();
-    });
-  }
+  if (!running) return startRun();
+  if (!again) again = running.then(() => { again = null; return startRun(); });
+  return again;
+}
+
+function startRun() {
+  const exclusive = typeof navigator !== 'undefined' && navigator.locks
+    ? navigator.locks.request('rounds-sync', run) : run();
+  running = exclusive.catch((error) => console.error(error)).finally(async () => {
+    await refreshStatus();
+    running = null;
+    schedule();
+  });
   return running;
 }
 
@@ -152,7 +161,15 @@ export function startSyncing() {
     else flushEdits().catch(() => {});
   });
   window.addEventListener('pagehide', () => { flushEdits().catch(() => {}); });
-  subscribe(() => { afterLocalChange().catch((error) => console.error(error)); });
+  // Counting waits for a quiet moment: the counts read every record, and the next tap's write
+  // must not queue behind them.
+  let quiet = null;
+  subscribe(() => {
+    // The unsent count is cheap and must never say "all synced" while something waits.
+    countUnsent().then((pending) => setStatus({ pending }), (error) => console.error(error));
+    clearTimeout(quiet);
+    quiet = setTimeout(() => afterLocalChange().catch((error) => console.error(error)), QUIET_MS);
+  });
   if (!navigator.onLine) setStatus({ state: 'offline' });
   syncNow();
 }

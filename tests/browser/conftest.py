@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.builders import PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 # Keep Chromium to the page under test: no sandbox (containers), no GPU, no calls home.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -78,3 +80,37 @@ def screenshot():
         page.set_viewport_size(TABLET_LANDSCAPE)
 
     return save
+
+
+@pytest.fixture
+def new_tablet(browser, live_server):
+    """`new_tablet(email, viewport=TABLET_LANDSCAPE) -> page`: a fresh tablet (a browser context of
+    its own: its own cookies, IndexedDB and service worker) on the live server, signed in as
+    `email` through the sign-in form, returned once the first sync has finished, the person's
+    start screen (Today, or Feedback for me for someone who is only a teacher) shows and the
+    service worker is active (so the app reloads offline).
+    JavaScript errors on any of these tablets fail the test."""
+    from playwright.sync_api import expect
+
+    contexts, errors = [], []
+
+    def open_tablet(email: str, viewport: dict = TABLET_LANDSCAPE, password: str = PASSWORD):
+        context = browser.new_context(base_url=live_server, viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(error))
+        page.goto("/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: url.endswith(("#/today", "#/feedback")))
+        expect(page.locator("main h1")).to_be_visible()
+        expect(page.locator("#sync-status")).to_contain_text("Last synced")
+        # The offline worker holds the shell from here on: the tablet may now lose its network.
+        page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+        return page
+
+    yield open_tablet
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors on a tablet: {errors}"

@@ -13,33 +13,55 @@ def sign_in_from_form(page, email, password):
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_person_signs_in_stays_signed_in_after_reload_and_signs_out(make, page, screenshot):
+def test_person_signs_in_lands_on_today_stays_signed_in_after_reload_and_signs_out(make, page, screenshot):
     make.person("observer", "teacher", school=make.school(), name="Ana Ruiz", email="ana@example.org")
     page.goto("/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(page.get_by_text("Rounds", exact=True)).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
     screenshot(page, "signin-form")
 
     held = []  # the sign-in request, held back to see the page while it waits
     page.route("**/api/auth/login", lambda route: held.append(route))
     sign_in_from_form(page, "ana@example.org", PASSWORD)
     expect(page.get_by_role("button", name="Signing in…")).to_be_disabled()
+    for _ in range(100):  # the route's handler runs when Playwright next hears from the browser
+        if held:
+            break
+        page.wait_for_timeout(50)
     held[0].continue_()
     page.unroute("**/api/auth/login")
 
-    expect(page.get_by_text("Ana Ruiz")).to_be_visible()
-    expect(page.get_by_text("ana@example.org")).to_be_visible()
-    expect(page.get_by_text("Observer, Teacher")).to_be_visible()
-    screenshot(page, "signed-in")
+    expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Today", level=1)).to_be_focused()
+    nav = page.get_by_role("navigation", name="Main")
+    for link in ("Today", "New walkthrough", "Feedback for me", "Account"):
+        expect(nav.get_by_role("link", name=link)).to_be_visible()
+    expect(page.locator("#sync-status")).to_contain_text("All changes synced")
+    expect(page.locator("#sync-status")).to_contain_text("Last synced")
+    screenshot(page, "signed-in-today")
 
     page.reload()
-    expect(page.get_by_text("Ana Ruiz")).to_be_visible()
-    expect(page.get_by_text("Observer, Teacher")).to_be_visible()
+    expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
 
+    nav.get_by_role("link", name="Account").click()
+    expect(page.get_by_text("Ana Ruiz")).to_be_visible()
+    expect(page.get_by_text("ana@example.org")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_label("Email")).to_be_visible()
     expect(page.get_by_text("Ana Ruiz")).to_be_hidden()
+    expect(nav).to_be_hidden()
     assert page.request.get("/api/me").status == 401
+
+
+def test_a_person_who_is_only_a_teacher_lands_on_feedback_for_me(make, new_tablet):
+    make.person("teacher", school=make.school(), name="Tess Lind", email="tess@example.org")
+    page = new_tablet("tess@example.org")
+    assert page.url.endswith("#/feedback")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Feedback for me")).to_be_visible()
+    expect(nav.get_by_role("link", name="New walkthrough")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Today")).to_have_count(0)
 
 
 def test_wrong_password_shows_the_servers_message_and_starts_no_session(make, page, screenshot):
