@@ -32,6 +32,12 @@ EDIT_AND_SYNC = f"""async ([id, fields]) => {{ {RECORDS}
 EDIT = f"async ([id, fields]) => {{ {RECORDS} await records.updateObservation(id, fields); }}"
 PULL = "async () => (await import('/sync.js')).syncNow()"
 IMPACTS_THAT_FAIL = {"serious", "critical"}
+# What a finger taps: buttons, fields, and the labels that wrap radio buttons and checkboxes.
+TOO_SMALL_TO_TAP = """() => [...document.querySelectorAll(
+        'button, select, textarea, input:not([type=radio]):not([type=checkbox]):not([type=hidden]), label:has(> input)')]
+    .filter((el) => el.offsetParent !== null)
+    .map((el) => [el.textContent.trim().slice(0, 40) || el.id || el.tagName, el.getBoundingClientRect().height])
+    .filter(([, height]) => height < 44)"""
 
 
 @pytest.fixture
@@ -78,7 +84,7 @@ def show(page, route):
 
 
 @pytest.mark.parametrize("screen", SCREENS)
-def test_screen_has_no_serious_or_critical_accessibility_violation(screen, school, page, new_tablet, screenshot):
+def test_screen_has_no_serious_or_critical_accessibility_violation_and_taps_are_44px(screen, school, page, new_tablet, screenshot):
     shown = open_screen(screen, school, page, new_tablet)
     shown.locator("#view h1").wait_for()
     shown.wait_for_load_state("networkidle")
@@ -87,6 +93,9 @@ def test_screen_has_no_serious_or_critical_accessibility_violation(screen, schoo
     failures = {}
     for viewport in (TABLET_LANDSCAPE, TABLET_PORTRAIT):
         shown.set_viewport_size(viewport)
+        small = shown.evaluate(TOO_SMALL_TO_TAP)
+        if small:
+            failures[f"touch targets under 44px at {viewport['width']}"] = small
         violations = Axe().run(shown).response["violations"]
         serious = [v for v in violations if v["impact"] in IMPACTS_THAT_FAIL]
         if serious:
