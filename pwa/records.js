@@ -275,15 +275,16 @@ export async function applyPull(page) {
   if (page.changes.length || page.reference) notify();
 }
 
-/** Keeps refused ops the server lists (GET /api/sync/rejected) that this tablet has not seen
- * or already dealt with, e.g. when the answer to a push was lost on the way. */
-export async function importRejections(list) {
+/** Keeps refused ops of this device that the server lists (GET /api/sync/rejected) and this
+ * tablet has neither seen nor dealt with: the answer to their push was lost on the way. */
+export async function importRejections(list, deviceId) {
   let added = 0;
   await transact(['rejected', 'meta'], 'readwrite', async (tx) => {
     const handled = new Set(await getMeta(tx, 'handled_rejections', []));
     const store = tx.objectStore('rejected');
     for (const item of list) {
-      if (handled.has(item.op_id) || await req(store.getKey(item.op_id)) !== undefined) continue;
+      if (item.device_id !== deviceId || handled.has(item.op_id)) continue;
+      if (await req(store.getKey(item.op_id)) !== undefined) continue;
       const op = item.op && typeof item.op === 'object' ? item.op : { fields: {} };
       await req(store.put({ op_id: item.op_id, op, errors: item.errors || {}, received_at: item.received_at }));
       added += 1;

@@ -6,7 +6,7 @@
 import { ApiError, post, request, setCsrfToken } from './api.js';
 import { STORES, putMeta, readMeta, req, transact, wipe } from './db.js';
 import { countUnsent } from './outbox.js';
-import { flushEdits, getMe, notify } from './records.js';
+import { flushEdits, getMe, notify, rejectedOps } from './records.js';
 import { syncNow } from './sync.js';
 
 function deviceName() {
@@ -43,15 +43,16 @@ export async function signIn(email, password) {
 }
 
 /**
- * Signs out and wipes this tablet, but only when nothing waits to be sent: otherwise resolves
- * {signedOut: false, pending} and changes nothing. Refused ops are kept by the server (and come
- * back at the next sign-in), so they do not hold sign-out back.
+ * Signs out and wipes this tablet, but only when nothing waits: no unsent op and no refused op
+ * still to be sent again or discarded. Otherwise resolves {signedOut: false, pending, refused}
+ * and changes nothing.
  */
 export async function signOut() {
   await flushEdits().catch(() => {});
   await syncNow();
   const pending = await countUnsent();
-  if (pending) return { signedOut: false, pending };
+  const refused = (await rejectedOps()).length;
+  if (pending || refused) return { signedOut: false, pending, refused };
   const me = await getMe();
   const token = await readMeta('token');
   let revoked = false;

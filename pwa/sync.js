@@ -87,7 +87,8 @@ async function run() {
     await flushEdits().catch(() => {});
     await pushAll(me.device_id, token);
     await pullAll(token);
-    await importRejections((await request('GET', '/api/sync/rejected', undefined, { token })).rejected);
+    const refused = await request('GET', '/api/sync/rejected', undefined, { token });
+    await importRejections(refused.rejected, me.device_id);
     const at = new Date().toISOString();
     await transact(['meta'], 'readwrite', (tx) => putMeta(tx, 'last_sync_at', at));
     failures = 0;

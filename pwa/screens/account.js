@@ -80,8 +80,12 @@ export async function render(main, params, ctx) {
         return;
       }
       const waiting = result.pending || 0;
-      message.textContent = `${plural(waiting, 'change')} ${waiting === 1 ? 'is' : 'are'} not on the server yet. `
-        + 'Connect and sync before signing out, or Export backup first.';
+      const refused = result.refused || 0;
+      message.textContent = waiting
+        ? `${plural(waiting, 'change')} ${waiting === 1 ? 'is' : 'are'} not on the server yet. `
+          + 'Connect and sync before signing out, or Export backup first.'
+        : `${plural(refused, 'change')} the server refused ${refused === 1 ? 'waits' : 'wait'} under Rejected. `
+          + 'Send them again or discard them before signing out.';
     } catch (error) {
       message.textContent = `Not signed out: ${error.message || 'something went wrong'}. Try again.`;
     }

@@ -128,3 +128,26 @@ def test_a_write_refused_for_storage_leaves_nothing_half_written(browser, live_s
     assert page.evaluate("() => rounds.records.getMe()")["device_id"]
     context.close()
     assert not errors
+
+
+def test_sign_out_waits_for_refused_changes_to_be_dealt_with_then_wipes_the_tablet(browser, live_server, people):
+    context, page, errors = tablet(browser, live_server)
+    sign_in(page, "maria@example.org")
+    page.evaluate("""async ([school, teacher]) => {
+        const id = await rounds.records.startObservation({ school_id: school, teacher_id: teacher });
+        await rounds.records.updateObservation(id, { students_present: 5000 });
+        await rounds.sync.syncNow();
+    }""", [people["school"], people["teacher"]])
+    refused = page.evaluate("() => rounds.records.rejectedOps()")
+    assert [r["errors"] for r in refused] == [{"students_present": ["Must be between 0 and 1000."]}]
+    assert page.evaluate("() => rounds.session.signOut()") == {"signedOut": False, "pending": 0, "refused": 1}
+    assert page.evaluate("() => rounds.records.getMe()") is not None
+
+    page.evaluate("(opId) => rounds.records.dismissRejected(opId)", refused[0]["op_id"])
+    page.evaluate("() => rounds.sync.syncNow()")
+    assert page.evaluate("() => rounds.records.rejectedOps()") == []  # the server's copy is not brought back
+    assert page.evaluate("() => rounds.session.signOut()")["signedOut"] is True
+    assert page.evaluate("() => rounds.records.getMe()") is None
+    assert page.evaluate("() => rounds.records.listObservations()") == []
+    context.close()
+    assert not errors
