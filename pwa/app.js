@@ -162,7 +162,7 @@ function renderNav(status) {
 /** "Offline · 3 changes not synced yet · Last synced Today 10:42", in plain words. */
 function statusWords(status) {
   const parts = [];
-  if (status.state === 'offline' || (status.state === 'idle' && !navigator.onLine)) parts.push('Offline');
+  if (status.state === 'offline') parts.push('Offline');
   else if (status.state === 'syncing') parts.push('Syncing…');
   else if (status.state === 'error') parts.push(`Sync problem: ${status.last_error || 'the server did not answer as expected.'}`);
   parts.push(status.pending ? `${plural(status.pending, 'change')} not synced yet` : 'All changes synced');
@@ -172,8 +172,7 @@ function statusWords(status) {
 
 function renderStatus(status) {
   const line = $('sync-status');
-  // A sync that finished just after the network went away leaves 'idle': the tablet is offline all the same.
-  line.dataset.state = status.state === 'idle' && !navigator.onLine ? 'offline' : status.state;
+  line.dataset.state = status.state;
   line.dataset.pending = String(status.pending);
   line.textContent = statusWords(status);
   $('sync-now').disabled = status.state === 'syncing';
@@ -272,7 +271,6 @@ function boot() {
     return;
   }
   window.addEventListener('hashchange', schedule);
-  for (const change of ['online', 'offline']) window.addEventListener(change, () => renderStatus(syncStatus()));
   $('sync-now').addEventListener('click', syncByHand);
   // A sign-out (here or in another tab) or a sign-in elsewhere changes who is here: show it.
   // The sign-in screen moves on by itself once its sign-in has finished.
