@@ -9,9 +9,18 @@
  * - time wording: `clockTime`, `dayAndTime`, `elapsedText`.
  * - `SaveStatus`: the "Saved on this tablet" line a screen shows after each local write.
  * - `namesOf(reference)`: id -> name lookups for people and schools; `hasRole`, `homeOf`.
+ * - `walkthroughNotFound()`: what a screen shows for a walkthrough this tablet does not hold.
  */
 
 export const STORAGE_FULL = 'This tablet is out of storage for Rounds. Sync, then free space (or Export backup).';
+
+/** Sets the title and returns the elements of the screen for a walkthrough not on this tablet. */
+export function walkthroughNotFound() {
+  document.title = 'Walkthrough not found · Rounds';
+  return [h('h1', { tabindex: '-1' }, 'Walkthrough not found'),
+    h('p', {}, 'This walkthrough is not on this tablet. It may not have synced yet, or it was deleted.'),
+    h('p', {}, h('a', { href: '#/today' }, 'Back to Today'))];
+}
 
 export function h(tag, attrs, ...children) {
   const element = document.createElement(tag);

@@ -12,7 +12,9 @@
  * is interactive, and `performance.measure('note-stored', {start: <tap>, end: <stored>})` per note.
  */
 import { addNote, flushEdits, getRecord, notesOf, onSaveProblem, queueObservationEdit, subscribe } from '../records.js';
-import { SaveStatus, clockTime, debounce, elapsedText, h, namesOf, uid, writeProblem } from '../ui.js';
+import {
+  SaveStatus, clockTime, debounce, elapsedText, h, namesOf, uid, walkthroughNotFound, writeProblem,
+} from '../ui.js';
 import { lookforControls } from './lookfors.js';
 
 const PANES = [
@@ -45,8 +47,7 @@ export async function render(main, [id], ctx) {
   const data = record && record.data;
   const names = namesOf(ctx.reference);
   if (!data || data.deleted) {
-    main.append(h('h1', {}, 'Walkthrough not found'),
-      h('p', {}, 'This walkthrough is not on this tablet. '), h('p', {}, h('a', { href: '#/today' }, 'Back to Today')));
+    main.append(...walkthroughNotFound());
     return null;
   }
   if (data.observer_id !== ctx.me.person.id || data.status !== 'draft') {

@@ -14,7 +14,7 @@ import { keepCurrent } from '../keep-current.js';
 import {
   ELEMENT_NAMES, USEFULNESS, fieldLabel, lookforInWords, lookforOf, templateOf, valueInWords,
 } from '../fields.js';
-import { SaveStatus, clockTime, dayAndTime, h, namesOf } from '../ui.js';
+import { SaveStatus, clockTime, dayAndTime, h, namesOf, walkthroughNotFound } from '../ui.js';
 
 const PANES = [
   { element: 'teacher', summary: 'teacher_doing' },
@@ -162,10 +162,7 @@ function conflictNotice(conflicts, template) {
 async function build(id, ctx, status, actions) {
   const record = await getRecord('observation', id);
   if (!record || record.data.deleted) {
-    document.title = 'Walkthrough not found · Rounds';
-    return [h('h1', { tabindex: '-1' }, 'Walkthrough not found'),
-      h('p', {}, 'This walkthrough is not on this tablet. It may not have synced yet, or it was deleted.'),
-      h('p', {}, h('a', { href: '#/today' }, 'Back to Today'))];
+    return walkthroughNotFound();
   }
   const [notes, feedback] = await Promise.all([notesOf(id), feedbackOf(id)]);
   const data = record.data;

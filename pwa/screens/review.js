@@ -13,7 +13,9 @@ import {
   deleteObservation, feedbackOf, flushEdits, getRecord, notesOf, onSaveProblem, queueFeedbackEdit,
   queueObservationEdit, submitObservation,
 } from '../records.js';
-import { SaveStatus, confirmDialog, debounce, h, namesOf, plural, uid, writeProblem } from '../ui.js';
+import {
+  SaveStatus, confirmDialog, debounce, h, namesOf, plural, uid, walkthroughNotFound, writeProblem,
+} from '../ui.js';
 
 const NEEDED = 'Needed before you submit.';
 
@@ -46,8 +48,7 @@ export async function render(main, [id], ctx) {
   const data = record && record.data;
   const names = namesOf(ctx.reference);
   if (!data || data.deleted) {
-    main.append(h('h1', {}, 'Walkthrough not found'), h('p', {}, 'This walkthrough is not on this tablet.'),
-      h('p', {}, h('a', { href: '#/today' }, 'Back to Today')));
+    main.append(...walkthroughNotFound());
     return null;
   }
   const teacher = names.person(data.teacher_id);

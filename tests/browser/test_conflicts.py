@@ -15,9 +15,7 @@ START = """async ([school, teacher]) => {
     await records.updateObservation(id, { grade: '3', teacher_doing: 'Reads the problem aloud.' });
     return id;
 }"""
-# A sync already under way when the test's changes were written may have pushed before them:
-# the second syncNow() starts after it, so every change made so far reaches the server.
-SYNC = "async () => { const sync = await import('/sync.js'); await sync.syncNow(); await sync.syncNow(); }"
+SYNC = "async () => { const sync = await import('/sync.js'); await sync.syncNow(); }"
 FLUSH = "async () => { await (await import('/records.js')).flushEdits(); }"
 LOCAL = "async (id) => (await import('/records.js')).getRecord('observation', id)"
 

@@ -28,9 +28,7 @@ SUBMITTED_WALKTHROUGH = """async ([school, teacher, template]) => {
     await records.submitObservation(id);
     return id;
 }"""
-# A sync already under way when the test's changes were written may have pushed before them:
-# the second syncNow() starts after it, so every change made so far reaches the server.
-SYNC = "async () => { const sync = await import('/sync.js'); await sync.syncNow(); await sync.syncNow(); }"
+SYNC = "async () => { const sync = await import('/sync.js'); await sync.syncNow(); }"
 
 
 @pytest.fixture
