@@ -1,7 +1,8 @@
 """Making, editing and publishing look-for templates, for the API and for seeding alike.
 
 Nothing here commits: changes join the caller's transaction, so an audit event lands with them.
-`lookfors` is always a list of {key, label, kind, levels} in the order observers see them.
+`lookfors` is always a list of {key, label, kind, levels, binds} in the order observers see them
+(`binds` may be left out: the look-for stands for no core field).
 Input is trusted as given: the API validates it first with `schemas.templates`.
 """
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ EDITABLE = ("name", "problem_of_practice", "lookfors")
 
 def _lookfor_rows(lookfors) -> list[LookFor]:
     return [LookFor(position=position, key=item["key"], label=item["label"], kind=item["kind"],
-                    levels=item.get("levels"))
+                    levels=item.get("levels"), binds=item.get("binds"))
             for position, item in enumerate(lookfors)]
 
 
@@ -57,7 +58,7 @@ def new_version(published: LookForTemplate, changes: dict, created_by=None) -> L
     newest version. The published version is left exactly as it was."""
     newest = db.session.scalar(select(func.max(LookForTemplate.version))
                                .where(LookForTemplate.family_id == published.family_id))
-    current = [{"key": lf.key, "label": lf.label, "kind": lf.kind, "levels": lf.levels}
+    current = [{"key": lf.key, "label": lf.label, "kind": lf.kind, "levels": lf.levels, "binds": lf.binds}
                for lf in published.lookfors]
     draft = LookForTemplate(
         family_id=published.family_id, version=newest + 1, district_id=published.district_id,

@@ -43,7 +43,11 @@ class LookForTemplate(db.Model):
 
 
 class LookFor(db.Model):
-    """One thing to look for. `levels` holds the labelled levels of a `scale`, else None."""
+    """One thing to look for. `levels` holds the labelled levels of a `scale`, else None.
+
+    `binds` names the observation's instructional-core field this look-for stands for (e.g.
+    "task_demand"), else None: its answer is that field, so the observer gives it once.
+    """
 
     __tablename__ = "lookfors"
     __table_args__ = (UniqueConstraint("template_id", "key", name="uq_lookfors_template_key"),)
@@ -55,5 +59,6 @@ class LookFor(db.Model):
     label: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(16))
     levels = mapped_column(JSONDocument)
+    binds: Mapped[str | None] = mapped_column(String(40))
 
     template: Mapped[LookForTemplate] = relationship(back_populates="lookfors")
