@@ -7,6 +7,7 @@ import pytest
 from server.extensions import db
 from server.models import EvidenceNote, Feedback, Observation
 from server.models.types import utcnow
+from tests.sync.helpers import Tablet
 
 
 @pytest.fixture
@@ -66,6 +67,52 @@ def test_unreleased_feedback_is_the_observers_alone(school_world, api_as):
     assert api_as(school_world["teacher"]).get(f"/api/observations/{observation_id}").get_json()["feedback"] is None
     observer_view = api_as(school_world["observer"]).get(f"/api/observations/{observation_id}").get_json()
     assert observer_view["feedback"]["glow"] == "Good questions"
+
+
+@pytest.mark.parametrize("reader", ["teacher", "staff"])
+def test_teacher_and_district_staff_never_read_unreleased_feedback(school_world, api_as, reader):
+    """Until the observer releases it, feedback is theirs alone: not in the walkthrough, not in the list."""
+    unreleased = observation(school_world, released=False)
+    api = api_as(school_world[reader])
+    assert api.get(f"/api/observations/{unreleased}").get_json()["feedback"] is None
+    assert [o["feedback"] for o in api.get("/api/observations").get_json()["observations"]] == [None]
+    observer = api_as(school_world["observer"])
+    assert observer.get(f"/api/observations/{unreleased}").get_json()["feedback"]["glow"] == "Good questions"
+    assert observer.get("/api/observations").get_json()["observations"][0]["feedback"]["glow"] == "Good questions"
+
+
+@pytest.mark.parametrize("reader", ["teacher", "staff"])
+def test_teacher_and_district_staff_read_feedback_once_released(school_world, api_as, reader):
+    released = observation(school_world, released=True)
+    api = api_as(school_world[reader])
+    assert api.get(f"/api/observations/{released}").get_json()["feedback"]["glow"] == "Good questions"
+    assert [o["feedback"]["glow"] for o in api.get("/api/observations").get_json()["observations"]] == [
+        "Good questions"]
+
+
+def test_sync_brings_feedback_to_teacher_and_district_staff_only_once_released(school_world, api_as):
+    """Through a pull too: the observer's devices get the feedback at once, the observed teacher's
+    and district staff's only after it is released."""
+    world = school_world
+    tablet, laptop = Tablet(api_as(world["observer"]), "tablet"), Tablet(api_as(world["observer"]), "laptop")
+    readers = {name: Tablet(api_as(world[name]), name) for name in ("teacher", "staff")}
+    walkthrough = tablet.create_observation(world["school"].id, world["teacher"].id, world["observer"].id,
+                                            status="submitted")
+    feedback_id = str(uuid.uuid4())
+    tablet.op("feedback", feedback_id, {"observation_id": walkthrough, "glow": "Not shared yet"})
+    tablet.push()
+
+    def held(device):
+        device.pull()
+        return sorted((entity, data["data"].get("glow")) for (entity, _id), data in device.records.items())
+
+    assert held(laptop) == [("feedback", "Not shared yet"), ("observation", None)]
+    for device in readers.values():
+        assert held(device) == [("observation", None)]
+    tablet.op("feedback", feedback_id, {"released": True})
+    tablet.push()
+    for device in readers.values():
+        assert held(device) == [("feedback", "Not shared yet"), ("observation", None)]
 
 
 def test_deleted_observation_is_gone_for_the_teacher(school_world, api_as):
