@@ -17,6 +17,7 @@ from server.config import Config
 from server.errors import register_error_handlers
 from server.extensions import db, migrate
 from server.jsonutil import FastJSONProvider
+from server.security_headers import register_security_headers
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
@@ -29,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
     register_database(app)
     register_security(app)
+    register_security_headers(app)
     register_error_handlers(app)
     register_blueprints(app)
     register_commands(app)

@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 from server.demo import demo_logins, seed_demo
 from server.extensions import db
 from server.people_cli import create_user_command, import_roster_command
+from server.security_headers import QuietRequestHandler
 
 
 @click.command("demo")
@@ -29,7 +30,8 @@ def demo_command(host: str, port: int, serve: bool) -> None:
     if serve:
         db.session.remove()
         # Flask's app.run() refuses to run inside a `flask` command; Werkzeug's server is the same one.
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        run_simple(host, port, current_app._get_current_object(), threaded=True,
+                   request_handler=QuietRequestHandler)
 
 
 def register_cli(app) -> None:

@@ -6,4 +6,4 @@ from server.auth import authenticate
 api = Blueprint("api", __name__, url_prefix="/api")
 api.before_request(authenticate)
 
-from server.api import auth, devices, health, observations, people, roster, sync, templates  # noqa: E402,F401
+from server.api import auth, devices, health, observations, openapi, people, roster, sync, templates  # noqa: E402,F401
