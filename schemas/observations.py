@@ -54,7 +54,8 @@ class ObservationSchema(Schema):
 
 class ObservationListQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    # Databases take a 64-bit signed offset; a larger one would fail there instead of here.
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 2**63 - 1))
 
 
 observation_schema = ObservationSchema()

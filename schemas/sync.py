@@ -6,6 +6,8 @@ from schemas.fields import IdString
 
 MAX_OPS_PER_PUSH = 1000
 MAX_PULL_LIMIT = 1000
+# Change-feed positions are 64-bit signed integers in every database.
+MAX_POSITION = 2**63 - 1
 
 
 class PushSchema(Schema):
@@ -15,9 +17,8 @@ class PushSchema(Schema):
 
 
 class PullQuerySchema(Schema):
-    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    cursor = fields.Integer(load_default=0, validate=validate.Range(0, MAX_POSITION))
     limit = fields.Integer(load_default=500, validate=validate.Range(1, MAX_PULL_LIMIT))
-
 
 
 push_schema = PushSchema()

@@ -85,26 +85,32 @@ def templates_query(person: Person):
     return select(LookForTemplate).where(applies, readable)
 
 
-def observation_read_rules(person: Person, entity_column=None, tombstones: bool = False):
-    """(readable, related): filters over Observation, for the rules above.
+def observation_read_rules(person: Person, entity_column=None):
+    """(readable, held): filters over Observation, for the rules above.
 
     With `entity_column` (rows of several entities joined to their Observation and, outer, to
-    Feedback), feedback is readable by anyone but its observer only once released. With
-    `tombstones`, deleted observations stay readable, so that devices learn they are gone.
-    Related: the person is named on the observation or oversees its school, so they may have held
-    it while it was readable.
+    Feedback), feedback is readable by anyone but its observer only once released. A deleted
+    observation is readable by no one.
+    Held: the person could read the record at some point (the observer always; the teacher and
+    district staff once the observation was first submitted and, for feedback, first released),
+    so a device of theirs may hold it and must be told, by id alone, when it leaves their view.
     """
-    submitted = Observation.status == "submitted"
-    if not tombstones:
-        submitted = and_(submitted, Observation.deleted.is_(False))
-    released = true() if entity_column is None else or_(entity_column != "feedback", Feedback.released.is_(True))
-    readable = [Observation.observer_id == person.id, and_(Observation.teacher_id == person.id, submitted, released)]
-    related = [Observation.observer_id == person.id, Observation.teacher_id == person.id]
+    present = Observation.deleted.is_(False)
+    submitted = and_(Observation.status == "submitted", present)
+    was_shared = Observation.shared_at.is_not(None)
+    if entity_column is None:
+        released, was_released = true(), true()
+    else:
+        released = or_(entity_column != "feedback", Feedback.released.is_(True))
+        was_released = or_(entity_column != "feedback", Feedback.released_at.is_not(None))
+    readable = [and_(Observation.observer_id == person.id, present),
+                and_(Observation.teacher_id == person.id, submitted, released)]
+    held = [Observation.observer_id == person.id, and_(Observation.teacher_id == person.id, was_shared, was_released)]
     if person.has_role("district_staff"):
-        schools = schools_query(person).with_only_columns(School.id)
-        readable.append(and_(Observation.school_id.in_(schools), submitted, released))
-        related.append(Observation.school_id.in_(schools))
-    return or_(*readable), or_(*related)
+        schools = Observation.school_id.in_(schools_query(person).with_only_columns(School.id))
+        readable.append(and_(schools, submitted, released))
+        held.append(and_(schools, was_shared, was_released))
+    return or_(*readable), or_(*held)
 
 
 def observations_query(person: Person):

@@ -38,8 +38,9 @@ def show_all(conflicts) -> list:
 
 
 def open_conflicts_by_record(changed_between: tuple[int, int]) -> dict:
-    """record_id -> [shown open conflict, ...] for the records whose change-feed position lies in
-    the closed range `changed_between`."""
+    """(entity, record_id) -> [shown open conflict, ...] for the records whose change-feed
+    position lies in the closed range `changed_between`. Keyed by entity too: records of two
+    entities may share an id, and one must never carry the other's conflicts."""
     first, last = changed_between
     conflicts = db.session.scalars(
         select(SyncConflict)
@@ -48,5 +49,5 @@ def open_conflicts_by_record(changed_between: tuple[int, int]) -> dict:
         .order_by(SyncConflict.created_at, SyncConflict.id)).all()
     grouped = {}
     for conflict, item in zip(conflicts, show_all(conflicts)):
-        grouped.setdefault(conflict.record_id, []).append(item)
+        grouped.setdefault((conflict.entity, conflict.record_id), []).append(item)
     return grouped

@@ -67,7 +67,7 @@ def visible_conflicts_query(person):
             .join(Observation, Observation.id == SyncConflict.observation_id)
             .outerjoin(Feedback, and_(SyncConflict.entity == "feedback", Feedback.id == SyncConflict.record_id))
             .where(SyncConflict.resolved_at.is_(None),
-                   observation_read_rules(person, SyncConflict.entity, tombstones=True)[0])
+                   observation_read_rules(person, SyncConflict.entity)[0])
             .order_by(SyncConflict.created_at, SyncConflict.id))
 
 
@@ -87,12 +87,12 @@ def read_feed(person, cursor: int, limit: int) -> tuple[list, int, bool]:
         size, last = db.session.execute(select(func.count(), func.max(window.c.position))).one()
         if not size:
             break
-        may_read, related = observation_read_rules(person, window.c.entity, tombstones=True)
+        may_read, held = observation_read_rules(person, window.c.entity)
         found += db.session.execute(
             select(window.c.entity, window.c.record_id, window.c.position, may_read.label("readable"))
             .join(Observation, Observation.id == window.c.observation_id)
             .outerjoin(Feedback, and_(window.c.entity == "feedback", Feedback.id == window.c.record_id))
-            .where(related)
+            .where(held)
             .order_by(window.c.position).limit(limit + 1 - len(found))).all()
         scanned_to = last
         if len(found) > limit:
@@ -121,7 +121,8 @@ def _gone(row) -> dict:
 
 def _documents(found) -> list:
     """The page's records, current state and open conflicts, in position order. A record the
-    reader was named on but may no longer read comes as {"gone": true}, without its data."""
+    reader held once but may no longer read (withdrawn, deleted) comes as {"gone": true}, with
+    its ids alone."""
     rows = [row for row in found if row.readable]
     if not rows:
         return [_gone(row) for row in found]
@@ -151,6 +152,6 @@ def _documents(found) -> list:
         documents.append({
             "entity": row.entity, "record_id": row.record_id, "position": row.position,
             "version": record.get("version", 1), "data": wire_document(row.entity, record),
-            "conflicts": conflicts.get(row.record_id, []),
+            "conflicts": conflicts.get((row.entity, row.record_id), []),
         })
     return documents

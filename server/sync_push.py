@@ -16,19 +16,25 @@ from server.bulk import insert_rows
 from server.extensions import db
 from server.jsonutil import dumps_storable
 from server.models import Device, LookForTemplate, Person, RejectedOp, School, SyncConflict, SyncOp
+from server.models.observation import first_shared
 from server.models.types import utcnow
 from server.sync_conflicts import conflict_row, show_all
 from server.sync_feed import record_changes
 from server.sync_records import TABLES, row_values, wire_state
 from sync import hlc as clocks
 from sync.entities import (ENTITIES, FEEDBACK, NOTE, OBSERVATION, OBSERVER_FEEDBACK_FIELDS,
-                           TEACHER_FEEDBACK_FIELDS)
+                           TEACHER_FEEDBACK_FIELDS, UUID_FORM, field_label)
 from sync.merge import flatten, merge, note_is_repeat, pack_stamps, unpack_stamps
 from sync.ops import op_seq, read_op
 
 # A change to these fields changes who may read an observation's notes and feedback (who is
 # named on it never changes: see sync.entities.OBSERVATION.immutable).
 VISIBILITY_FIELDS = {"status", "deleted"}
+
+
+# What an op on a record id that is taken, by another entity or by a record the person may not
+# change, hears; the same whichever record it is, so that it tells nothing about that record.
+ID_TAKEN = {"record_id": ["This id is already used by another record; create the record with a new id."]}
 
 
 class Rejected(Exception):
@@ -98,6 +104,8 @@ class Push:
         self.logged: dict[int, tuple] = {}
         self.used_op_ids: set = set()
         self.parsed: dict = {}
+        # Ids of this push's records that a record of another entity already has.
+        self.taken: set = set()
 
     # --- the batch -------------------------------------------------------------------------
 
@@ -158,7 +166,7 @@ class Push:
     # --- entities --------------------------------------------------------------------------
 
     def observation(self, op, hlc) -> dict:
-        record = self.records.get(("observation", op.record_id))
+        record = self._own(("observation", op.record_id), lambda r: r.state["observer_id"] == self.person.id)
         clean, errors = OBSERVATION.validate(op.fields, creating=record is None)
         if errors:
             raise Rejected(errors)
@@ -171,8 +179,17 @@ class Push:
             record = self._new_record("observation", op.record_id, OBSERVATION.defaults)
         return self._merge(record, op, hlc, flatten(clean))
 
+    def _own(self, key: tuple, writable) -> "Record | None":
+        """The record at `key` if it exists and `writable(record)`, else None. A record the person
+        may not change is treated exactly like one that does not exist; if the op would create
+        it, `_new_record` refuses it as an id already taken."""
+        record = self.records.get(key)
+        return record if record is not None and writable(record) else None
+
     def note(self, op, hlc) -> dict:
-        record = self.records.get(("note", op.record_id))
+        if op.resolve_conflict is not None:
+            raise Rejected({"resolve_conflict": ["Evidence notes never conflict; there is nothing to resolve."]})
+        record = self._own(("note", op.record_id), lambda r: r.extra["author_id"] == self.person.id)
         clean, errors = NOTE.validate(op.fields, creating=record is None)
         if errors:
             raise Rejected(errors)
@@ -185,13 +202,12 @@ class Push:
             raise Rejected({"observation_id": ["No observation of yours has this id."]})
         record = self._new_record("note", op.record_id, {**NOTE.defaults, **clean})
         self.records[("note", record.id)] = record
-        record.extra["author_id"] = self.person.id
         record.version, record.dirty = 1, True
         self.changes[("note", record.id)] = record.observation_id
         return {"op_id": op.op_id, "status": "applied", "version": 1, "conflicts": []}
 
     def feedback(self, op, hlc) -> dict:
-        record = self.records.get(("feedback", op.record_id))
+        record = self._own(("feedback", op.record_id), self._may_change_feedback)
         clean, errors = FEEDBACK.validate(op.fields, creating=record is None)
         if errors:
             raise Rejected(errors)
@@ -214,6 +230,12 @@ class Push:
         self.feedback_of[observation_id] = record.id
         return result
 
+    def _may_change_feedback(self, record: Record) -> bool:
+        """The observer, or the observed teacher once it was released: those who could read it."""
+        parent = self.records[("observation", record.state["observation_id"])].state
+        return self.person.id == parent["observer_id"] or (
+            self.person.id == parent["teacher_id"] and record.extra["released_at"] is not None)
+
     def _merge(self, record: Record, op, hlc, incoming: dict) -> dict:
         """Merge an accepted op into `record`; a new record joins this push only from here, so an
         op refused before this point leaves nothing behind for the next op on that record."""
@@ -222,6 +244,10 @@ class Push:
         outcome = merge(record.state, record.stamps, record.version, incoming, op.base_version,
                         self.device_id, hlc, op.op_id)
         record.state.update(outcome.changes)
+        for column, name, shared_value in SHARED_WHEN.get(record.entity, ()):
+            # Each op counts, not only the batch's end state: released and withdrawn in one push
+            # was still released, and a device may hold it.
+            record.extra[column] = first_shared(record.extra[column], record.state[name] == shared_value, self.now)
         record.stamps.update(outcome.stamps)
         record.version = outcome.version
         shown = []
@@ -244,8 +270,8 @@ class Push:
         if op.resolve_conflict is None:
             return None
         conflict = self.open_conflicts.get(op.resolve_conflict)
-        if (conflict is None or conflict.resolved_at is not None or conflict.record_id != record.id
-                or conflict.field not in incoming):
+        if (conflict is None or conflict.resolved_at is not None or conflict.entity != record.entity
+                or conflict.record_id != record.id or conflict.field not in incoming):
             raise Rejected({"resolve_conflict": ["No open conflict on a field this op sets has that id."]})
         return conflict
 
@@ -267,7 +293,7 @@ class Push:
             op_ids.add(op.op_id)
             ids[op.entity].add(op.record_id)
             parent = op.fields.get("observation_id")
-            if op.entity != "observation" and isinstance(parent, str):
+            if op.entity != "observation" and isinstance(parent, str) and UUID_FORM.match(parent):
                 ids["observation"].add(parent.lower())
             if op.resolve_conflict:
                 conflict_ids.add(op.resolve_conflict)
@@ -285,6 +311,10 @@ class Push:
         if conflict_ids:
             self.open_conflicts = {c.id: c for c in db.session.scalars(
                 select(SyncConflict).where(SyncConflict.id.in_(conflict_ids)))}
+        for entity, table in TABLES.items():
+            others = set().union(*(found for name, found in ids.items() if name != entity)) - ids[entity]
+            if others:
+                self.taken.update(db.session.scalars(select(table.c.id).where(table.c.id.in_(sorted(others)))))
 
     def _read(self, raw):
         """read_op(raw), once per op object of this push."""
@@ -303,14 +333,19 @@ class Push:
             query = query.with_for_update()
         for row in db.session.execute(query).mappings():
             stamps = unpack_stamps(row.get("field_stamps"))
-            record = Record(entity, row["id"], wire_state(entity, row), stamps, row.get("version", 1), stored=True)
+            record = Record(entity, row["id"], wire_state(entity, row), stamps, row.get("version", 1), stored=True,
+                            extra={name: row[name] for name in EXTRA_COLUMNS[entity]})
             self.records[(entity, record.id)] = record
             yield record
 
     def _new_record(self, entity: str, record_id: str, defaults: dict) -> Record:
-        """A record to be created; the caller adds it to `self.records` once its op is accepted."""
+        """A record to be created; the caller adds it to `self.records` once its op is accepted.
+        Refused if any record, of any entity, whether the person may see it or not, has the id."""
+        if record_id in self.taken or any((name, record_id) in self.records for name in ENTITIES):
+            raise Rejected(ID_TAKEN)
+        extra = {"author_id": self.person.id} if entity == "note" else dict.fromkeys(EXTRA_COLUMNS[entity])
         return Record(entity, record_id, flatten(defaults) if entity == "observation" else dict(defaults),
-                      {}, 0, stored=False)
+                      {}, 0, stored=False, extra=extra)
 
     def _reemit_children(self, observation_id: str) -> None:
         for entity in ("note", "feedback"):
@@ -335,8 +370,9 @@ class Push:
                          "status": status, "payload": payload, "received_at": self.now})
 
     def _keep_rejected(self, raw, errors: dict) -> None:
+        op_id = _raw_op_id(raw)
         self.rejected.append({"person_id": self.person.id, "device_id": self.device_id,
-                              "op_id": str(_raw_op_id(raw))[:100] if _raw_op_id(raw) is not None else None,
+                              "op_id": field_label(op_id)[:100] if op_id is not None else None,
                               "payload": dumps_storable(raw), "errors": errors, "received_at": self.now})
 
     def _write(self, acked_seq: int, last_seq: int) -> None:
@@ -372,6 +408,11 @@ class Push:
 
 
 HANDLERS = {"observation": Push.observation, "note": Push.note, "feedback": Push.feedback}
+# Columns a record carries beside its wire fields, read with it and written back unchanged or
+# as `_write` sets them.
+EXTRA_COLUMNS = {"observation": ("shared_at",), "note": ("author_id",), "feedback": ("released_at",)}
+# (column, wire field, value): the column keeps when the field first took the value.
+SHARED_WHEN = {"observation": [("shared_at", "status", "submitted")], "feedback": [("released_at", "released", True)]}
 
 
 def _immutable_errors(entity, clean: dict, existing: dict | None) -> dict:

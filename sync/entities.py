@@ -4,6 +4,7 @@ Each validator takes a wire value and returns its canonical form (the form every
 and compares), or raises FieldError. Canonical forms: UUIDs lowercase; datetimes UTC ISO 8601
 with "Z"; dates "YYYY-MM-DD".
 """
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -11,6 +12,9 @@ from datetime import date, datetime, timezone
 LOOKFOR_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}\Z")
 UUID_FORM = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 DATE_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+# The characters an ISO 8601 date and time may hold. Python's parser silently ignores some others
+# (a trailing NUL, for one), and what a tablet sent must be what is stored, or refused.
+DATETIME_CHARACTERS = re.compile(r"[0-9T:.,+\-Z ]+\Z")
 MAX_LOOKFORS = 100
 
 
@@ -35,6 +39,13 @@ def unstorable(value: str) -> str | None:
     except UnicodeEncodeError:
         return "Must be valid Unicode text."
     return None
+
+
+def field_label(name) -> str:
+    """A field name as it may appear in an error message and be stored with it: the name itself,
+    or, where no database could store it (NUL, lone surrogates), its escaped JSON form."""
+    name = str(name)
+    return name if unstorable(name) is None else json.dumps(name)[1:-1]
 
 
 def text(max_length: int, min_length: int = 0):
@@ -77,6 +88,8 @@ def one_of(*choices):
 def datetime_value(value):
     if not isinstance(value, str) or len(value) > 40:
         raise FieldError("Must be an ISO 8601 date and time string.")
+    if not DATETIME_CHARACTERS.match(value):
+        raise FieldError("Not a valid ISO 8601 date and time.")
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -162,7 +175,7 @@ class Entity:
         for name, value in values.items():
             check = self.fields.get(name)
             if check is None:
-                errors[name] = ["Unknown field."]
+                errors[field_label(name)] = ["Unknown field."]
                 continue
             try:
                 clean[name] = check(value)

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 from sync import hlc as clocks
-from sync.entities import ENTITIES, FieldError, uuid_value
+from sync.entities import ENTITIES, FieldError, field_label, uuid_value
 
 ENVELOPE = frozenset({"op_id", "seq", "entity", "record_id", "base_version", "hlc", "fields", "resolve_conflict"})
 MAX_SEQ = 2**62
@@ -37,7 +37,7 @@ def read_op(raw) -> tuple[Op | None, dict]:
     `sync.entities.Entity.validate(fields, creating=...)`."""
     if not isinstance(raw, dict):
         return None, {"op": ["Each op must be an object."]}
-    errors = {name: ["Unknown field."] for name in raw.keys() - ENVELOPE}
+    errors = {field_label(name): ["Unknown field."] for name in raw.keys() - ENVELOPE}
     values = {}
     for name in ("op_id", "record_id"):
         try:

@@ -152,3 +152,69 @@ def test_route_allows_exactly_the_permitted_callers(route, make, api_as):
         else:
             assert response.status_code in (401, 403, 404, 422), (caller, response.status_code)
     assert allowed == permitted
+
+
+# --- record ids that collide across entities and districts --------------------------------
+
+ENTITIES = ("observation", "note", "feedback")
+NOTE_AT = "2026-11-20T14:05:00Z"
+ID_TAKEN = {"record_id": ["This id is already used by another record; create the record with a new id."]}
+
+
+def _planted(world, api_as, entity):
+    """A record of `entity` in district one, its observation carrying an open conflict; its id."""
+    from tests.sync.helpers import Tablet
+
+    observer, teacher = world.people["observer"], world.people["teacher"]
+    tablet, laptop = Tablet(api_as(observer), "tablet"), Tablet(api_as(observer), "laptop")
+    observation_id = tablet.create_observation(world.lincoln.id, teacher.id, observer.id, status="submitted")
+    ids = {"observation": observation_id, "note": str(uuid.uuid4()), "feedback": str(uuid.uuid4())}
+    tablet.op("note", ids["note"], {"observation_id": observation_id, "element": "task", "text": "Secret",
+                                    "at": NOTE_AT})
+    tablet.op("feedback", ids["feedback"], {"observation_id": observation_id, "glow": "Secret", "released": True})
+    tablet.sync()
+    laptop.pull()
+    for device, words in ((tablet, "Secret A"), (laptop, "Secret B")):
+        device.op("observation", observation_id, {"task": words})
+        device.op("feedback", ids["feedback"], {"glow": words})
+    tablet.push()
+    laptop.push()
+    return ids[entity]
+
+
+# The observer's own record of the same entity is not a collision: an op on it is an edit.
+COLLISIONS = [(existing, created, who) for existing in ENTITIES for created in ENTITIES
+              for who in ("other_district_observer", "same_observer")
+              if not (who == "same_observer" and existing == created)]
+
+
+@pytest.mark.parametrize("existing,created,who", COLLISIONS)
+def test_a_record_id_already_taken_cannot_be_created_again_as_any_entity(make, api_as, existing, created, who):
+    """Whoever creates a record under an id that any record has, of any entity and district, is
+    refused with the same words, and never receives that record or its conflicts."""
+    from tests.sync.helpers import Tablet
+
+    world = World(make)
+    taken = _planted(world, api_as, existing)
+    if who == "same_observer":
+        person, school, teacher = world.people["observer"], world.lincoln, world.people["teacher"]
+    else:
+        school = make.school(make.district("District Three"))
+        person, teacher = make.person("observer", school=school), make.person("teacher", school=school)
+    tablet = Tablet(api_as(person), "creator")
+    parent = tablet.create_observation(school.id, teacher.id, person.id)
+    fields = {"observation": {"school_id": school.id, "teacher_id": teacher.id, "observer_id": person.id},
+              "note": {"observation_id": parent, "element": "task", "text": "Mine", "at": NOTE_AT},
+              "feedback": {"observation_id": parent, "glow": "Mine"}}[created]
+    tablet.op(created, taken, fields)
+    results = tablet.push()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected"]
+    assert results[1]["errors"] == ID_TAKEN
+    fresh = Tablet(api_as(person), "fresh")
+    pulled = [change for page in fresh.pull() for change in page["changes"]]
+    if who == "other_district_observer":
+        assert [(c["entity"], c["record_id"]) for c in pulled] == [("observation", parent)]
+    assert (created, taken) not in {(c["entity"], c["record_id"]) for c in pulled}
+    for change in pulled:
+        assert all((conflict["entity"], conflict["record_id"]) == (change["entity"], change["record_id"])
+                   for conflict in change.get("conflicts", [])), change

@@ -2,7 +2,7 @@
 
 Column names are the wire names of SYNC.md; ids are made by the tablet that created the record.
 """
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -34,6 +34,9 @@ class Observation(db.Model):
     lookfors = mapped_column(JSONDocument, default=dict, nullable=False)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When it was first submitted, kept if it goes back to draft: from then on the teacher and
+    # district staff may hold it on a device, and are told when it leaves their view.
+    shared_at = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Per flat field: [version, device_id, hlc, op_id] of its last change (sync.merge.Stamp).
     field_stamps = mapped_column(JSONDocument, default=dict, nullable=False)
@@ -76,6 +79,8 @@ class Feedback(db.Model):
     support_commitment: Mapped[str] = mapped_column(Text, default="")
     support_due = mapped_column(Date)
     released: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When it was first released, kept if it is withdrawn (see Observation.shared_at).
+    released_at = mapped_column(UTCDateTime)
     acknowledged_at = mapped_column(UTCDateTime)
     reflection: Mapped[str] = mapped_column(Text, default="")
     usefulness: Mapped[int | None] = mapped_column(Integer)
@@ -104,3 +109,24 @@ class SupportCommitment(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     feedback: Mapped[Feedback] = relationship(back_populates="commitment")
+
+
+def first_shared(shared_at, shared_now: bool, now):
+    """When a record was first shared (submitted, released): `shared_at` if it was before, `now`
+    if it is shared now for the first time, else None. Sync's push writes rows in bulk and calls
+    this itself; the hooks below apply it to rows written through the ORM."""
+    if shared_at is not None:
+        return shared_at
+    return now if shared_now else None
+
+
+@event.listens_for(Observation, "before_insert")
+@event.listens_for(Observation, "before_update")
+def _stamp_shared(_mapper, _connection, observation: Observation) -> None:
+    observation.shared_at = first_shared(observation.shared_at, observation.status == "submitted", utcnow())
+
+
+@event.listens_for(Feedback, "before_insert")
+@event.listens_for(Feedback, "before_update")
+def _stamp_released(_mapper, _connection, feedback: Feedback) -> None:
+    feedback.released_at = first_shared(feedback.released_at, bool(feedback.released), utcnow())

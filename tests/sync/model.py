@@ -171,11 +171,14 @@ def snapshot(app) -> dict:
 def readable_view(state: dict, person_id: str) -> dict:
     """(entity, record_id) -> (version, document, sorted open conflict ids) of every record
     `person_id` may read: their own observations with notes and feedback; as the observed teacher,
-    submitted ones (deleted ones too, as tombstones) and their feedback once released."""
+    submitted ones and their feedback once released. A deleted observation, its notes and its
+    feedback are nobody's to read (devices that held them were told they are gone)."""
     observations = {row["id"]: row for row in state["records"]["observation"]}
 
     def may_read(observation_id, feedback=None):
         observation = observations[observation_id]
+        if observation["deleted"]:
+            return False
         if observation["observer_id"] == person_id:
             return True
         return (observation["teacher_id"] == person_id and observation["status"] == "submitted"

@@ -137,8 +137,11 @@ class HttpClient:
             response = Response(answer.status, answer.read(), answer.headers)
         finally:
             connection.close()
-        if response.headers.get("Set-Cookie"):
-            self.cookie = response.headers["Set-Cookie"].split(";")[0]
+        jar = dict(pair.split("=", 1) for pair in self.cookie.split("; ")) if self.cookie else {}
+        for set_cookie in response.headers.get_all("Set-Cookie") or ():
+            name, _, value = set_cookie.split(";")[0].partition("=")
+            jar[name] = value
+        self.cookie = "; ".join(f"{name}={value}" for name, value in jar.items()) or None
         return response
 
     def get(self, url, **kwargs) -> Response:
