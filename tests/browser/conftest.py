@@ -21,10 +21,16 @@ TABLET_LANDSCAPE = {"width": 1024, "height": 768}
 TABLET_PORTRAIT = {"width": 768, "height": 1024}
 
 
-def _browser_unavailable(reason: str):
-    if os.environ.get("ROUNDS_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}, and ROUNDS_REQUIRE_BROWSER=1 says the browser tests must run.",
-                    pytrace=False)
+def browser_required() -> bool:
+    """ROUNDS_REQUIRE_BROWSER set to anything but empty, 0, false or no: CI's "must run"."""
+    return os.environ.get("ROUNDS_REQUIRE_BROWSER", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def browser_unavailable(reason: str):
+    """Skip the test for want of `reason`, or fail it when the browser tests are required.
+    Every way a browser test can find something missing goes through here."""
+    if browser_required():
+        pytest.fail(f"{reason}, and ROUNDS_REQUIRE_BROWSER says the browser tests must run.", pytrace=False)
     pytest.skip(reason)
 
 
@@ -45,11 +51,11 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        _browser_unavailable(f"Chromium is not installed at {CHROMIUM}")
+        browser_unavailable(f"Chromium is not installed at {CHROMIUM}")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _browser_unavailable("Playwright for Python is not installed")
+        browser_unavailable("Playwright for Python is not installed")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser

@@ -2,11 +2,9 @@
 with something on it to check: drafts, a submitted walkthrough with feedback, a conflict, a refused change."""
 import pytest
 
-from tests.browser.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT
+from tests.browser.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT, browser_unavailable
 
 pytestmark = pytest.mark.browser
-# axe-core itself, as packaged for Playwright (the `test` extra installs it).
-Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
 
 SCREENS = ["signin", "today", "new", "capture", "review", "observation", "feedback", "conflicts", "rejected",
            "account"]
@@ -38,6 +36,17 @@ TOO_SMALL_TO_TAP = """() => [...document.querySelectorAll(
     .filter((el) => el.offsetParent !== null)
     .map((el) => [el.textContent.trim().slice(0, 40) || el.id || el.tagName, el.getBoundingClientRect().height])
     .filter(([, height]) => height < 44)"""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def Axe():
+    """axe-core itself, as packaged for Playwright (the `test` extra installs it). Asked for before
+    anything else, so that without it the tests skip, or fail under ROUNDS_REQUIRE_BROWSER=1, at once."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        browser_unavailable("axe-playwright-python is not installed")
+    return Axe
 
 
 @pytest.fixture
@@ -84,7 +93,8 @@ def show(page, route):
 
 
 @pytest.mark.parametrize("screen", SCREENS)
-def test_screen_has_no_serious_or_critical_accessibility_violation_and_taps_are_44px(screen, school, page, new_tablet, screenshot):
+def test_screen_has_no_serious_or_critical_accessibility_violation_and_taps_are_44px(Axe, screen, school, page, new_tablet,
+                                                                                    screenshot):
     shown = open_screen(screen, school, page, new_tablet)
     shown.locator("#view h1").wait_for()
     shown.wait_for_load_state("networkidle")
