@@ -23,7 +23,7 @@ class World:
         self.make = make
         self.district = make.district("District One")
         self.lincoln = make.school(self.district, "Lincoln")
-        grant = make.school(self.district, "Grant")
+        self.grant = grant = make.school(self.district, "Grant")
         other_district = make.district("District Two")
         self.people = {
             "teacher": make.person("teacher", school=self.lincoln),
@@ -35,6 +35,20 @@ class World:
             "other_school_teacher": make.person("teacher", "observer", school=grant),
             "other_district_admin": make.person("admin", district=other_district),
         }
+
+    def seed_readables(self):
+        """A submitted observation with released feedback, a draft, and a published and a draft
+        template of Lincoln: what READS expects each caller to see, or not."""
+        self.observations = {"submitted": self.submitted_observation(), "draft": self.draft_observation()}
+        self.templates = {"published": self.template("published"), "draft": self.template("draft")}
+
+    def draft_observation(self):
+        observation = Observation(id=str(uuid.uuid4()), school_id=self.lincoln.id, teacher_id=self.people["teacher"].id,
+                                  observer_id=self.people["observer"].id, started_at=utcnow(), status="draft")
+        db.session.add(observation)
+        db.session.add(Feedback(id=str(uuid.uuid4()), observation_id=observation.id, glow="Unreleased words"))
+        db.session.commit()
+        return observation.id
 
     def device_of(self, api_for, owner):
         return api_for(owner).post("/api/devices", json={}).get_json()["device_id"]
@@ -54,7 +68,8 @@ class World:
             observer_id=self.people["observer"].id, started_at=utcnow() - timedelta(hours=1),
             status="submitted")
         db.session.add(observation)
-        db.session.add(Feedback(id=str(uuid.uuid4()), observation_id=observation.id, released=True))
+        db.session.add(Feedback(id=str(uuid.uuid4()), observation_id=observation.id, glow="Released words",
+                                released=True))
         db.session.commit()
         return observation.id
 
@@ -105,13 +120,13 @@ MATRIX = {
         {"school_admin", "district_admin", "other_district_admin"}),
     ("GET", "/api/observations"): (lambda w, a, c: ("/api/observations", {}), SIGNED_IN),
     ("GET", "/api/observations/<observation_id>"): (
-        lambda w, a, c: (f"/api/observations/{w.submitted_observation()}", {}),
+        lambda w, a, c: (f"/api/observations/{w.observations['submitted']}", {}),
         {"teacher", "observer", "district_staff"}),
     ("GET", "/api/templates"): (lambda w, a, c: ("/api/templates", {}), SIGNED_IN),
     ("POST", "/api/templates"): (
         lambda w, a, c: ("/api/templates", template_body(w)), {"district_staff", "school_admin", "district_admin"}),
     ("GET", "/api/templates/<template_id>"): (
-        lambda w, a, c: (f"/api/templates/{w.template('published')}", {}),
+        lambda w, a, c: (f"/api/templates/{w.templates['published']}", {}),
         {"teacher", "observer", "peer", "district_staff", "school_admin", "district_admin"}),
     ("PATCH", "/api/templates/<template_id>"): (
         lambda w, a, c: (f"/api/templates/{w.template('draft')}", dict(json={"name": "Renamed"})),
@@ -128,6 +143,100 @@ MATRIX = {
 }
 
 
+# Who is refused how: a caller outside a route's permitted set gets 401 when anonymous, 403 when a
+# role is missing, 404 for an object outside what they may see, and 422 only where named here.
+FORBIDDEN_WITHOUT_ROLE = {"teacher", "observer", "peer", "district_staff", "other_school_teacher"}
+REFUSED = {
+    ("GET", "/api/admin/people"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("PATCH", "/api/admin/people/<person_id>"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("POST", "/api/admin/roster"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("POST", "/api/templates"): {**dict.fromkeys({"teacher", "observer", "peer", "other_school_teacher"}, 403),
+                                 # The school named is not one they may see: a field error, and no
+                                 # word on whether that school exists.
+                                 "other_district_admin": 422},
+}
+# The error code inside the error shape, for each refusal status.
+ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 422: "invalid"}
+SUCCESS = {("POST", "/api/devices"): 201, ("POST", "/api/templates"): 201, ("POST", "/api/auth/logout"): 204,
+           ("DELETE", "/api/devices/<device_id>"): 204}
+
+
+def expected_status(route, caller) -> int:
+    if caller in MATRIX[route][1]:
+        return SUCCESS.get(route, 200)
+    if caller == "anonymous":
+        return 401
+    return REFUSED.get(route, {}).get(caller, 404)
+
+
+def _equal(got, wanted):
+    assert got == wanted
+
+
+def _ids(items) -> set:
+    return {item["id"] for item in items}
+
+
+def _people_in_scope(world, caller, body):
+    admin = world.people[caller]
+    for person in body["people"]:
+        assert person["district_id"] == admin.district_id
+        assert admin.school_id is None or person["school_id"] == admin.school_id
+    assert admin.id in _ids(body["people"])
+
+
+def _observations(world, caller, body):
+    expected = {"teacher": {"submitted"}, "observer": {"submitted", "draft"}, "district_staff": {"submitted"}}
+    assert _ids(body["observations"]) == {world.observations[name] for name in expected.get(caller, ())}
+
+
+def _observation(world, caller, body):
+    assert body["id"] == world.observations["submitted"]
+    assert body["feedback"]["glow"] == "Released words"
+
+
+def _templates(world, caller, body):
+    published = {world.templates["published"]}
+    writers = {"district_staff", "school_admin", "district_admin"}
+    expected = {"other_school_teacher": set(), "other_district_admin": set()}.get(
+        caller, published | ({world.templates["draft"]} if caller in writers else set()))
+    assert _ids(body["templates"]) == expected
+
+
+def _devices(world, caller, body):
+    """Their own devices; an admin also those of the people in their scope."""
+    me = world.people[caller]
+    people = {person.id: person for person in world.people.values()}
+    assert me.id in {d["person_id"] for d in body["devices"]}
+    for device in body["devices"]:
+        owner = people[device["person_id"]]
+        assert owner.id == me.id or (me.has_role("admin") and owner.district_id == me.district_id
+                                     and me.school_id in (None, owner.school_id)), (caller, device)
+
+
+def _pull(world, caller, body):
+    assert body["changes"] == []
+    schools = {"other_district_admin": set(), "district_staff": {world.lincoln.id, world.grant.id},
+               "district_admin": {world.lincoln.id, world.grant.id},
+               "other_school_teacher": {world.grant.id}}.get(caller, {world.lincoln.id})
+    assert _ids(body["reference"]["schools"]) == schools
+
+
+# What a permitted reader receives: exactly what they may see.
+READS = {
+    ("GET", "/api/me"): lambda w, caller, body: _equal(body["id"], w.people[caller].id),
+    ("GET", "/api/admin/people"): _people_in_scope,
+    ("GET", "/api/observations"): _observations,
+    ("GET", "/api/observations/<observation_id>"): _observation,
+    ("GET", "/api/templates"): _templates,
+    ("GET", "/api/templates/<template_id>"): lambda w, caller, body: _equal(body["id"], w.templates["published"]),
+    ("GET", "/api/devices"): _devices,
+    ("GET", "/api/sync/pull"): _pull,
+    ("GET", "/api/conflicts"): lambda w, caller, body: _equal(body, {"conflicts": []}),
+    ("GET", "/api/sync/rejected"): lambda w, caller, body: _equal(body, {"rejected": []}),
+}
+
+
 def api_rules(app):
     return {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
             for method in rule.methods - {"HEAD", "OPTIONS"}}
@@ -138,20 +247,23 @@ def test_every_api_route_is_in_the_matrix(app):
 
 
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
-def test_route_allows_exactly_the_permitted_callers(route, make, api_as):
+def test_route_answers_each_caller_exactly_as_the_rules_say(route, make, api_as):
     world = World(make)
-    set_up, permitted = MATRIX[route]
-    allowed = set()
+    world.seed_readables()
+    set_up, _permitted = MATRIX[route]
     for caller in CALLERS:
         api = api_as(world.people.get(caller))
+        if route in READS and caller != "anonymous":
+            api.post("/api/devices", json={"name": "the caller's own tablet"})
         url, kwargs = set_up(world, api_as, api)
         response = api.open(route[0], url, **kwargs)
-        assert response.status_code < 500, (caller, response.get_json())
-        if response.status_code < 300:
-            allowed.add(caller)
-        else:
-            assert response.status_code in (401, 403, 404, 422), (caller, response.status_code)
-    assert allowed == permitted
+        expected = expected_status(route, caller)
+        assert response.status_code == expected, (caller, response.status_code, response.get_json())
+        if expected >= 400:
+            error = response.get_json()["error"]
+            assert error["code"] == ERROR_CODES[expected], (caller, error)
+        elif route in READS:
+            READS[route](world, caller, response.get_json())
 
 
 # --- record ids that collide across entities and districts --------------------------------
