@@ -1,19 +1,20 @@
 """Who is calling: a signed-in browser session or an enrolled device's bearer token.
 
-`authenticate` runs before every request and sets `g.person` (or None) and `g.device`. Handlers
-ask `require_person()` or `require_role(...)`; per-object decisions live in `server.authz`.
-Cookie-authenticated writes must carry the session's CSRF token in `X-CSRF-Token`; bearer
-requests carry no ambient credential, so they need none.
+`authenticate` runs before every request and sets `g.person` (or None), `g.device` and
+`g.browser_session`. Handlers ask `require_person()` or `require_role(...)`; per-object decisions
+live in `server.authz`. Cookie-authenticated writes must carry the session's CSRF token in
+`X-CSRF-Token`; bearer requests carry no ambient credential, so they need none. Browser sessions
+themselves (their records, limits and ending) are `server.browser_sessions`.
 """
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import g, request, session
+from flask import g, request
 from sqlalchemy import select
 
+from server.browser_sessions import LAST_SEEN_RESOLUTION, current_session, end_current_session, start_session
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Device, Person
@@ -24,8 +25,6 @@ CSRF_HEADER = "X-CSRF-Token"
 # Signing in uses no authority of the current session (it replaces it), so it needs no session
 # token: someone switching accounts on a shared tablet must not be refused. Origin is still checked.
 CSRF_EXEMPT_ENDPOINTS = frozenset({"api.login"})
-# last_seen_at is informative only; writing it at most this often keeps reads read-only.
-LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
 
 def new_device_token() -> str:
@@ -39,36 +38,38 @@ def device_token_hash(token: str) -> str:
 
 
 def sign_in(person: Person) -> str:
-    """Start a fresh session for `person`; returns the session's CSRF token."""
-    session.clear()
-    session.permanent = True
-    session["person_id"] = person.id
-    session["csrf"] = secrets.token_urlsafe(32)
-    return session["csrf"]
+    """Start a fresh browser session for `person` (the caller commits); returns its CSRF token."""
+    g.browser_session = start_session(person)
+    return g.browser_session.csrf_token
 
 
 def sign_out() -> None:
-    session.clear()
+    """End this browser's session (every copy of its cookie) if it is the caller's, and drop it.
+
+    A device signing out ends the session of the browser it runs in too. With no caller there is
+    nothing to end: authenticate has already dropped a cookie whose session is over.
+    """
+    if g.get("person") is not None:
+        end_current_session(g.person.id)
+    g.browser_session = None
 
 
 def csrf_token() -> str | None:
-    return session.get("csrf")
+    """The CSRF token of the request's browser session; None for device requests."""
+    record = g.get("browser_session")
+    return record.csrf_token if record is not None else None
 
 
 def authenticate() -> None:
     """Resolve the caller for this request (a before_request hook for /api routes)."""
-    g.person, g.device = None, None
+    g.person, g.device, g.browser_session = None, None, None
     header = request.headers.get("Authorization")
     if header is not None:
         _authenticate_bearer(header)
         return
-    person_id = session.get("person_id")
-    if person_id:
-        person = db.session.get(Person, person_id)
-        if person is None or not person.active:
-            session.clear()
-            return
-        g.person = person
+    record = current_session()
+    if record is not None:
+        g.person, g.browser_session = record.person, record
         if request.method not in SAFE_METHODS and request.endpoint not in CSRF_EXEMPT_ENDPOINTS:
             _check_csrf()
     if request.method not in SAFE_METHODS:
@@ -92,7 +93,7 @@ def _authenticate_bearer(header: str) -> None:
 
 
 def _check_csrf() -> None:
-    expected = session.get("csrf", "")
+    expected = csrf_token() or ""
     given = request.headers.get(CSRF_HEADER, "")
     if not expected or not hmac.compare_digest(expected, given):
         raise ApiError(403, "csrf_failed",

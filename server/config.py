@@ -1,5 +1,6 @@
 """Configuration: one class of environment reads, overridable by a mapping passed to create_app."""
 import os
+from datetime import timedelta
 
 
 def database_url_from_env(value: str | None) -> str | None:
@@ -17,6 +18,20 @@ def _int_env(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _positive_number_env(name: str, default: float) -> float:
+    """A duration such as `12` or `0.5`; anything else stops the app with the variable's name."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise RuntimeError(f"{name} must be a positive number, not {raw!r}.")
+    return value
+
+
 class Config:
     """Settings read from the environment when the app is created.
 
@@ -28,8 +43,19 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url_from_env(os.environ.get("DATABASE_URL"))
     DEMO = os.environ.get("ROUNDS_DEMO") == "1"
     MAX_CONTENT_LENGTH = _int_env("ROUNDS_MAX_BODY_BYTES", 4 * 1024 * 1024)
+    # Sign-in throttling: failures count for LOGIN_FAILURE_WINDOW_MINUTES (docs/security.md).
+    LOGIN_FAILURE_WINDOW_MINUTES = _positive_number_env("ROUNDS_LOGIN_FAILURE_WINDOW_MINUTES", 15)
     LOGIN_FAILURES_PER_ACCOUNT = _int_env("ROUNDS_LOGIN_FAILURES_PER_ACCOUNT", 10)
     LOGIN_FAILURES_PER_ADDRESS = _int_env("ROUNDS_LOGIN_FAILURES_PER_ADDRESS", 30)
+    LOGIN_FAILURES_PER_ACCOUNT_FROM_BUSY_ADDRESS = _int_env(
+        "ROUNDS_LOGIN_FAILURES_PER_ACCOUNT_FROM_BUSY_ADDRESS", 3)
+    LOGIN_FAILURES_PER_KNOWN_DEVICE = _int_env("ROUNDS_LOGIN_FAILURES_PER_KNOWN_DEVICE", 5)
+    KNOWN_DEVICE_DAYS = _positive_number_env("ROUNDS_KNOWN_DEVICE_DAYS", 180)
+    # Browser sessions end after this long unused, and this long after sign-in whatever happens.
+    SESSION_IDLE_HOURS = _positive_number_env("ROUNDS_SESSION_IDLE_HOURS", 12)
+    SESSION_MAX_DAYS = _positive_number_env("ROUNDS_SESSION_MAX_DAYS", 7)
+    # Only the cookie's expiry; the server enforces both limits on its session records.
+    PERMANENT_SESSION_LIFETIME = timedelta(days=SESSION_MAX_DAYS)
     # Number of reverse proxies in front of gunicorn whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = _int_env("ROUNDS_PROXY_COUNT", 0)
     # argon2id cost; tests lower it so that hundreds of sign-ins stay fast.

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from schemas.roster import Problems, read_roster
 from server import audit
 from server.authz import in_scope
+from server.browser_sessions import end_all_sessions
 from server.extensions import db
 from server.ids import new_id
 from server.models import District, Person, School
@@ -146,17 +147,21 @@ def _new_person(row: dict, district: District, school: School | None) -> Person:
 
 
 def _update_person(person: Person, row: dict, school: School | None) -> bool:
-    """Bring `person` in line with `row`; True if anything changed."""
+    """Bring `person` in line with `row`; True if anything changed. New roles or a new password
+    end the person's browser sessions."""
     changed = False
     school_id = school.id if school else None
     if person.name != row["name"] or person.school_id != school_id:
         person.name, person.school_id = row["name"], school_id
         changed = True
+    access_changed = False
     if person.roles != row["roles"]:
         person.set_roles(row["roles"])
-        changed = True
+        changed = access_changed = True
     # Verifying first keeps a re-import of the same file from counting every person as updated.
     if row["password"] and not (person.password_hash and verify_password(person.password_hash, row["password"])):
         person.password_hash = hash_password(row["password"])
-        changed = True
+        changed = access_changed = True
+    if access_changed:
+        end_all_sessions(person.id)
     return changed

@@ -8,6 +8,7 @@ from server.auth import csrf_token, require_person, sign_in, sign_out
 from server.bodies import json_body
 from server.errors import ApiError
 from server.extensions import db
+from server.known_devices import presented_for, remember
 from server.models import Person
 from server.passwords import hash_password, needs_rehash, verify_password
 from server.throttle import check_login_allowed
@@ -19,24 +20,27 @@ def _me(person: Person) -> dict:
 
 @api.post("/auth/login")
 def login():
+    """Sign in with email and password: a new browser session, and this browser remembered as a
+    known device of the account (which keeps strangers' guessing from locking it out)."""
     data = json_body(login_schema)
     email = data["email"].strip().lower()
+    person = Person.by_email(email)
     try:
-        check_login_allowed(email, request.remote_addr)
+        trusted = check_login_allowed(email, request.remote_addr, presented_for(person))
     except ApiError:
         audit.record("login_throttled", email=email)
         db.session.commit()
         raise
-    person = Person.by_email(email)
     password_ok = verify_password(person.password_hash if person else None, data["password"])
     if not password_ok or not person.active:
-        audit.record("login_failed", person if person else None, email=email,
+        audit.record("login_failed", person if person else None, email=email, subject=trusted,
                      reason="inactive" if password_ok else "bad_credentials")
         db.session.commit()
         raise ApiError(401, "invalid_credentials", "That email and password do not match an active account.")
     if needs_rehash(person.password_hash):
         person.password_hash = hash_password(data["password"])
     sign_in(person)
+    remember(person, trusted)
     audit.record("login", person, email=email)
     db.session.commit()
     return _me(person)
@@ -44,11 +48,12 @@ def login():
 
 @api.post("/auth/logout")
 def logout():
-    """Ends the browser session. Enrolled devices keep their own tokens."""
+    """Ends this browser's session: every copy of its cookie stops working at once. Enrolled
+    devices keep their own tokens; the known-device cookie stays."""
     if g.person is not None and g.device is None:
         audit.record("logout", g.person)
-        db.session.commit()
     sign_out()
+    db.session.commit()
     return "", 204
 
 

@@ -4,11 +4,12 @@ from server.models.device import Device
 from server.models.district import District, School
 from server.models.observation import EvidenceNote, Feedback, Observation, SupportCommitment
 from server.models.person import ROLES, Person, RoleGrant
+from server.models.session import BrowserSession
 from server.models.sync import RejectedOp, SyncChange, SyncClock, SyncConflict, SyncOp
 from server.models.template import LOOKFOR_KINDS, LookFor, LookForTemplate
 
 __all__ = [
-    "AuditEvent", "Device", "District", "School", "EvidenceNote", "Feedback", "Observation",
+    "AuditEvent", "BrowserSession", "Device", "District", "School", "EvidenceNote", "Feedback", "Observation",
     "SupportCommitment", "ROLES", "Person", "RoleGrant", "LOOKFOR_KINDS", "LookFor", "LookForTemplate",
     "RejectedOp", "SyncChange", "SyncClock", "SyncConflict", "SyncOp",
 ]
