@@ -22,6 +22,7 @@ class FeedbackSchema(Schema):
     support_due = fields.Date(allow_none=True)
     released = fields.Boolean()
     acknowledged_at = fields.DateTime(allow_none=True)
+    read_at = fields.DateTime(allow_none=True)
     reflection = fields.String()
     usefulness = fields.Integer(allow_none=True)
     version = fields.Integer()

@@ -218,7 +218,7 @@ NOTE = Entity(
 
 OBSERVER_FEEDBACK_FIELDS = frozenset({"glow", "wonder", "next_step", "support_commitment", "support_due",
                                       "released"})
-TEACHER_FEEDBACK_FIELDS = frozenset({"acknowledged_at", "reflection", "usefulness"})
+TEACHER_FEEDBACK_FIELDS = frozenset({"acknowledged_at", "read_at", "reflection", "usefulness"})
 
 FEEDBACK = Entity(
     name="feedback",
@@ -226,7 +226,8 @@ FEEDBACK = Entity(
         "observation_id": uuid_value,
         "glow": text(5000), "wonder": text(5000), "next_step": text(5000),
         "support_commitment": text(5000), "support_due": optional(date_value), "released": boolean,
-        "acknowledged_at": optional(datetime_value), "reflection": text(5000),
+        "acknowledged_at": optional(datetime_value), "read_at": optional(datetime_value),
+        "reflection": text(5000),
         "usefulness": optional(integer(1, 5)),
     },
     required_on_create=frozenset({"observation_id"}),

@@ -82,6 +82,8 @@ class Feedback(db.Model):
     # When it was first released, kept if it is withdrawn (see Observation.shared_at).
     released_at = mapped_column(UTCDateTime)
     acknowledged_at = mapped_column(UTCDateTime)
+    # When the teacher first opened the shared feedback, as their tablet recorded it.
+    read_at = mapped_column(UTCDateTime)
     reflection: Mapped[str] = mapped_column(Text, default="")
     usefulness: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
