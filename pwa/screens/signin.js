@@ -10,7 +10,6 @@ import { signIn } from '../session.js';
 import { h, homeOf } from '../ui.js';
 
 const FIELD_PROMPTS = { email: 'Enter your email address.', password: 'Enter your password.' };
-const TOO_MANY_ATTEMPTS = 'Too many failed sign-ins. Wait a minute, then try again.';
 
 function field(name, label, attrs) {
   return h('div', { class: 'field' },
@@ -76,7 +75,8 @@ export async function render(main, params, ctx) {
       ctx.navigate(homeOf(me.person));
     } catch (error) {
       if (!(error.code === 'invalid' && showFieldErrors(error.fields || {}))) {
-        message.textContent = error.code === 'too_many_attempts' ? TOO_MANY_ATTEMPTS : error.message;
+        // The server's words say how long to wait, which depends on how the attempts were counted.
+        message.textContent = error.message;
       }
       if (error.code === 'invalid_credentials') {
         form.elements.password.value = '';

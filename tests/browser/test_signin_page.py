@@ -106,7 +106,9 @@ def test_too_many_failed_sign_ins_tell_the_person_to_wait(app, make, page):
         with page.expect_response("**/api/auth/login") as answer:
             sign_in_from_form(page, "cy@example.org", password)
     assert answer.value.status == 429
-    expect(page.get_by_text("Too many failed sign-ins. Wait a minute, then try again.")).to_be_visible()
+    wait = int(answer.value.headers["retry-after"])
+    minutes = -(-wait // 60)
+    expect(page.get_by_text(f"Too many failed sign-ins for this account; try again in {minutes} minute")).to_be_visible()
 
 
 def test_unreachable_server_is_said_plainly(make, page):
