@@ -41,8 +41,9 @@ LOOKFORS = [
     {"key": "target_posted", "label": "Learning target is posted in student-friendly words", "kind": "yes_no"},
     {"key": "students_state_target", "label": "Students can say what they are learning and why",
      "kind": "scale", "levels": ["None", "A few", "Most", "All"]},
+    # Stands for the observation's task_demand: the observer answers it once, in the Task pane.
     {"key": "task_demand", "label": "Cognitive demand of the task", "kind": "scale",
-     "levels": ["Recall", "Skill or concept", "Strategic thinking", "Extended thinking"]},
+     "levels": ["Recall", "Skill or concept", "Strategic thinking", "Extended thinking"], "binds": "task_demand"},
     {"key": "student_questions", "label": "Questions asked by students", "kind": "count"},
     {"key": "student_talk", "label": "Time students talk about the content", "kind": "timer"},
     {"key": "checks_for_understanding", "label": "Teacher checks for understanding", "kind": "count"},
@@ -89,8 +90,9 @@ def _seed_walkthroughs(schools, people, template) -> dict:
     lincoln, jefferson = schools["Lincoln Elementary"], schools["Jefferson Middle School"]
     walkthroughs = [
         (lincoln, "alice@demo.rounds", "principal@demo.rounds", 6, "3", "Math", "submitted",
-         {"released": True, "acknowledged": True}),
-        (lincoln, "ben@demo.rounds", "peer@demo.rounds", 3, "4", "Reading", "submitted", {"released": True}),
+         {"released": True, "read": True, "acknowledged": True}),
+        (lincoln, "ben@demo.rounds", "peer@demo.rounds", 3, "4", "Reading", "submitted",
+         {"released": True, "read": True}),
         (jefferson, "farid@demo.rounds", "ap@demo.rounds", 2, "7", "Science", "submitted", {"released": False}),
         (jefferson, "grace@demo.rounds", "ap@demo.rounds", 0, "8", "Math", "draft", None),
     ]
@@ -127,7 +129,7 @@ def _seed_walkthroughs(schools, people, template) -> dict:
     return changes
 
 
-def _seed_feedback(observation, started, teacher, released, acknowledged=False) -> Feedback:
+def _seed_feedback(observation, started, teacher, released, read=False, acknowledged=False) -> Feedback:
     item = Feedback(
         id=new_id(), observation_id=observation.id,
         glow="Your question 'How do you know?' got pairs to justify, not just answer.",
@@ -135,6 +137,8 @@ def _seed_feedback(observation, started, teacher, released, acknowledged=False) 
         next_step="Add a 'which strategy and why' prompt to tomorrow's exit ticket.",
         support_commitment="I will cover your class for 20 minutes so you can watch Room 14's routine.",
         support_due=(started + timedelta(days=10)).date(), released=released)
+    if read:
+        item.read_at = started + timedelta(hours=20)
     if acknowledged:
         item.acknowledged_at = started + timedelta(days=1)
         item.reflection = "The pairs talked more than I expected; I'll try the exit-ticket prompt."

@@ -1,6 +1,19 @@
-"""`flask --app server demo`: migrates, seeds the demo district once, prints the logins."""
+"""`flask --app server demo`: migrates, seeds the demo district once, serves Rounds and prints
+the logins once it is listening, without burying them under a log line per request."""
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
 from sqlalchemy import func, select
 
+from server.cli import demo_command
 from server.demo import PASSWORD
 from server.extensions import db
 from server.models import (
@@ -13,6 +26,8 @@ from server.models import (
 )
 from tests.builders import ApiClient
 from tests.sync.helpers import Tablet
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def counts():
@@ -70,3 +85,93 @@ def test_a_fresh_tablet_pulls_the_demo_walkthroughs(runner, app):
     reference = pages[-1]["reference"]
     assert [t["name"] for t in reference["templates"]] == ["Instructional core walkthrough"]
     assert len([p for p in reference["people"] if "teacher" in p["roles"]]) == 6
+
+
+def test_the_demo_template_asks_task_demand_once_and_the_walkthroughs_show_teacher_responses(runner, app):
+    runner.invoke(args=["demo", "--no-serve"])
+    with app.app_context():
+        template = db.session.scalar(select(LookForTemplate))
+        assert {lookfor.key: lookfor.binds for lookfor in template.lookfors if lookfor.binds} == {
+            "task_demand": "task_demand"}
+        responses = {(f.read_at is not None, f.acknowledged_at is not None)
+                     for f in db.session.scalars(select(Feedback).where(Feedback.released.is_(True)))}
+    assert responses == {(True, True), (True, False)}
+
+
+def test_every_demo_option_the_readme_names_exists():
+    after_demo = re.findall(r"flask --app server demo([^`\n]*)", (ROOT / "README.md").read_text())
+    named = set(re.findall(r"--[a-z-]+", " ".join(after_demo)))
+    accepted = {option for param in demo_command.params for option in (*param.opts, *param.secondary_opts)}
+    assert "--port" in named and named <= accepted, named - accepted
+
+
+class DemoServer:
+    """`flask --app server demo --port 0` in a process of its own, on a fresh SQLite file."""
+
+    def __init__(self, tmp_path, *options):
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/demo.db", "PYTHONUNBUFFERED": "1",
+               "ROUNDS_PASSWORD_TIME_COST": "1", "ROUNDS_PASSWORD_MEMORY_KIB": "64"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "server", "demo", "--port", "0", *options],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.output = []
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def read_until(self, text: str, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            assert line is not None, f"the demo stopped: {''.join(self.output)}"
+            self.output.append(line)
+            if text in line:
+                return "".join(self.output)
+        raise AssertionError(f"no {text!r} in: {''.join(self.output)}")
+
+    def stop(self) -> str:
+        """Ctrl+C, then everything it wrote."""
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=30)
+        while (line := self.lines.get(timeout=10)) is not None:
+            self.output.append(line)
+        self.process.stdout.close()
+        return "".join(self.output)
+
+
+def test_the_demo_prints_the_logins_once_it_answers_and_logs_no_line_per_request(tmp_path):
+    demo = DemoServer(tmp_path)
+    try:
+        printed = demo.read_until("Serving until Ctrl+C.")
+        url = re.search(r"Rounds: (http://127\.0\.0\.1:[0-9]+)", printed)[1]
+        assert not url.endswith(":0")
+        # Printed only once the server listens: the address answers at once.
+        with urllib.request.urlopen(f"{url}/api/health", timeout=10) as answer:
+            assert answer.status == 200
+        with urllib.request.urlopen(f"{url}/", timeout=10) as answer:
+            assert answer.status == 200
+    finally:
+        output = demo.stop()
+    logins = output.index("Demo logins")
+    assert "principal@demo.rounds" in output[logins:] and PASSWORD in output[logins:]
+    assert "GET /api/health" not in output and '"GET / HTTP' not in output
+    assert output.rstrip().endswith("Serving until Ctrl+C.")
+
+
+def test_the_demo_logs_each_request_when_asked(tmp_path):
+    demo = DemoServer(tmp_path, "--log-requests")
+    try:
+        printed = demo.read_until("Serving until Ctrl+C.")
+        url = re.search(r"Rounds: (http://127\.0\.0\.1:[0-9]+)", printed)[1]
+        with urllib.request.urlopen(f"{url}/api/health", timeout=10) as answer:
+            assert answer.status == 200
+        demo.read_until("GET /api/health")
+    finally:
+        demo.stop()
