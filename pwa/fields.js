@@ -24,7 +24,7 @@ export const FIELD_LABELS = {
   is_inference: 'Inference (not direct evidence)',
   glow: 'What went well', wonder: 'A question to think about', next_step: 'One next step',
   support_commitment: 'Support the observer will provide', support_due: 'Support due by',
-  released: 'Shared with the teacher', acknowledged_at: 'Acknowledged',
+  released: 'Shared with the teacher', acknowledged_at: 'Acknowledged', read_at: 'First opened by the teacher',
   reflection: "Teacher's reflection", usefulness: 'How useful the feedback was',
   record_id: 'Record', fields: 'Fields', resolve_conflict: 'Conflict', op: 'Change',
 };
@@ -36,7 +36,7 @@ export const USEFULNESS = ['Not useful', 'A little useful', 'Somewhat useful', '
 const LONG_TEXT = new Set(['teacher_doing', 'students_doing', 'task', 'text', 'glow', 'wonder', 'next_step',
   'support_commitment', 'reflection']);
 const SHORT_TEXT = new Set(['grade', 'subject', 'segment', 'task_demand']);
-const MOMENTS = new Set(['started_at', 'ended_at', 'at', 'acknowledged_at']);
+const MOMENTS = new Set(['started_at', 'ended_at', 'at', 'acknowledged_at', 'read_at']);
 const PEOPLE = new Set(['teacher_id', 'observer_id']);
 const NOT_RECORDED = 'Not recorded';
 

@@ -1,8 +1,10 @@
 /**
  * #/feedback: feedback about me, for the observed teacher. Lists the submitted walkthroughs of
- * my teaching whose feedback has been shared, newest first; those not yet acknowledged are
- * marked "New". Each opens #/observation/<id>. Re-renders when the data changes (a sync may
- * bring new feedback while the screen is open).
+ * my teaching whose feedback has been shared, newest first; those I have not opened yet are
+ * marked "New" (opening one records `read_at`, see observation.js). Each opens
+ * #/observation/<id>. Anyone with none (a peer teacher, or someone who typed the address) gets
+ * the empty state and nothing else. Re-renders when the data changes (a sync may bring new
+ * feedback while the screen is open).
  */
 import { feedbackOf, listObservations } from '../records.js';
 import { keepCurrent } from '../keep-current.js';
@@ -17,9 +19,15 @@ async function feedbackAboutMe(me) {
   return withFeedback.filter(({ feedback }) => feedback && feedback.data.released);
 }
 
+/** Opened at least once: acknowledging or answering it also means it was read. */
+function isRead(feedback) {
+  const f = feedback.data;
+  return Boolean(f.read_at || f.acknowledged_at || f.reflection || f.usefulness);
+}
+
 function item({ record, feedback }, names) {
   const data = record.data;
-  const isNew = !feedback.data.acknowledged_at;
+  const isNew = !isRead(feedback);
   const context = [data.grade ? `Grade ${data.grade}` : null, data.subject].filter(Boolean).join(', ');
   return h('li', {},
     h('a', { class: 'walkthrough', href: `#/observation/${record.record_id}` },
@@ -33,17 +41,18 @@ function item({ record, feedback }, names) {
 async function show(main, ctx) {
   const items = await feedbackAboutMe(ctx.me);
   const names = namesOf(ctx.reference);
-  const fresh = items.filter(({ feedback }) => !feedback.data.acknowledged_at).length;
-  main.replaceChildren(
-    h('h1', { tabindex: '-1' }, 'Feedback for me'),
-    items.length
-      ? h('p', { class: 'lede' },
-        fresh ? `${plural(fresh, 'new walkthrough')} to read.` : 'You have read all your feedback.')
-      : h('p', { class: 'lede' },
-        'No feedback yet. When someone observes your class and shares feedback, it appears here.'),
-    items.length ? h('ul', { class: 'walkthroughs', 'aria-label': 'Walkthroughs of my teaching' },
-      items.map((entry) => item(entry, names))) : null,
-  );
+  const fresh = items.filter(({ feedback }) => !isRead(feedback)).length;
+  const heading = h('h1', { tabindex: '-1' }, 'Feedback for me');
+  if (!items.length) {
+    main.replaceChildren(heading, h('p', { class: 'lede' },
+      'No feedback yet. When someone observes your class and shares feedback, it appears here.'));
+    return;
+  }
+  main.replaceChildren(heading,
+    h('p', { class: 'lede' },
+      fresh ? `${plural(fresh, 'new walkthrough')} to read.` : 'You have read all your feedback.'),
+    h('ul', { class: 'walkthroughs', 'aria-label': 'Walkthroughs of my teaching' },
+      items.map((entry) => item(entry, names))));
 }
 
 export async function render(main, params, ctx) {
