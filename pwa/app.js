@@ -1,7 +1,8 @@
 /**
  * The app shell: boot, the hash router, the navigation and sync status line, and updates.
  *
- * Boot opens the data layer and reads who is signed in on this tablet (`getMe()`): no one means
+ * Boot opens the data layer, writes what a page that died left in the journal (`recoverEdits()`,
+ * before any screen reads) and reads who is signed in on this tablet (`getMe()`): no one means
  * `#/signin`; someone means the route in the address (default: Today for observers and district
  * staff, Feedback for a person who is only a teacher) and `startSyncing()`.
  *
@@ -14,7 +15,7 @@
  * `watchForUpdates()` registers the service worker and offers "Reload to update" when a new
  * version waits; the reload writes pending typing first (`flushEdits`).
  */
-import { flushEdits, getMe, getReference, subscribe } from './records.js';
+import { flushEdits, getMe, getReference, recoverEdits, subscribe } from './records.js';
 import { onSyncStatus, refreshStatus, startSyncing, syncNow, syncStatus } from './sync.js';
 import { dayAndTime, debounce, h, homeOf, plural } from './ui.js';
 
@@ -67,6 +68,7 @@ function schedule() {
 }
 
 async function route() {
+  await recoverEdits();
   me = await getMe();
   let { name, params } = parse(location.hash);
   if (!me && name !== 'signin') {
@@ -153,7 +155,8 @@ function navLinks(status) {
 }
 
 function renderNav(status) {
-  const current = { capture: 'today', review: 'today', observation: 'today' }[currentRoute] || currentRoute;
+  // Only the screen a link opens is "current": a walkthrough's screens have no link of their own.
+  const current = currentRoute;
   $('nav-links').replaceChildren(...navLinks(status).map(([name, label, count]) => h('li', {},
     h('a', { href: `#/${name}`, 'aria-current': name === current ? 'page' : null },
       label, count ? h('span', { class: 'badge' }, count) : null))));
@@ -199,11 +202,25 @@ function beginSyncing() {
   refreshStatus().catch((error) => console.error(error));
 }
 
+const SYNC_NOTE_MS = 10000;
+let syncNoteTimer = null;
+
+/** Says, beside "Sync now", how the sync asked for went (a status region: read out as well). */
+function sayAfterSync(words) {
+  const note = $('sync-note');
+  note.textContent = words;
+  clearTimeout(syncNoteTimer);
+  syncNoteTimer = setTimeout(() => { note.textContent = ''; }, SYNC_NOTE_MS);
+}
+
 async function syncByHand() {
+  sayAfterSync(navigator.onLine === false ? 'Offline: will sync when connected.' : 'Syncing…');
   await syncNow();
   const status = syncStatus();
-  if (status.state === 'idle') announce(status.pending ? statusWords(status) : 'Synced. All changes are on the server.');
-  else if (status.state === 'offline') announce('Offline: this tablet syncs by itself when it is back online.');
+  if (status.state === 'offline') sayAfterSync('Offline: will sync when connected. Everything stays on this tablet.');
+  else if (status.state === 'error') sayAfterSync('Not synced: Rounds tries again by itself.');
+  else if (status.pending) sayAfterSync(`Synced. ${plural(status.pending, 'change')} made since then will go with the next sync.`);
+  else sayAfterSync('Synced: all changes are on the server.');
 }
 
 // --- updates ---------------------------------------------------------------------------------
@@ -272,6 +289,7 @@ function boot() {
   }
   window.addEventListener('hashchange', schedule);
   $('sync-now').addEventListener('click', syncByHand);
+  $('sync-now').after(h('p', { id: 'sync-note', class: 'sync-note', role: 'status' }));
   // A sign-out (here or in another tab) or a sign-in elsewhere changes who is here: show it.
   // The sign-in screen moves on by itself once its sign-in has finished.
   // Checked after a quiet second, not on every change, so that typing and notes are not slowed.

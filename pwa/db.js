@@ -12,7 +12,12 @@
  * nothing is written) if work throws or the transaction aborts, e.g. with a QuotaExceededError.
  * Inside `work`, await only IndexedDB requests (`req`): awaiting anything else lets the
  * transaction commit early.
+ * If the database cannot be opened because an older Rounds tab holds it (an update waits for it
+ * to close), opening fails with a DOMException named 'BlockedError', so a screen can say so;
+ * the next try opens it afresh. (What is typed meanwhile is kept in the journal, journal.js.)
  */
+import { clearJournal } from './journal.js';
+
 const NAME = 'rounds';
 const VERSION = 1;
 export const STORES = ['records', 'outbox', 'rejected', 'meta'];
@@ -37,18 +42,24 @@ function upgrade(db) {
 
 export function openDb() {
   if (!opening) {
-    opening = new Promise((resolve, reject) => {
+    const attempt = new Promise((resolve, reject) => {
       const request = indexedDB.open(NAME, VERSION);
+      const forget = () => { if (opening === attempt) opening = null; };
       request.onupgradeneeded = () => upgrade(request.result);
       request.onsuccess = () => {
         const db = request.result;
         // A newer version of the app in another tab needs this connection closed to upgrade.
-        db.onversionchange = () => { db.close(); opening = null; };
+        db.onversionchange = () => { db.close(); forget(); };
         resolve(db);
       };
-      request.onerror = () => { opening = null; reject(request.error); };
-      request.onblocked = () => console.warn('Rounds: close other Rounds tabs to finish updating.');
+      request.onerror = () => { forget(); reject(request.error); };
+      request.onblocked = () => {
+        forget();
+        reject(new DOMException('Another Rounds tab is holding this tablet\'s storage. Close other Rounds tabs.',
+          'BlockedError'));
+      };
     });
+    opening = attempt;
   }
   return opening;
 }
@@ -94,7 +105,8 @@ export function readMeta(key, fallback = null) {
   return transact(['meta'], 'readonly', (tx) => getMeta(tx, key, fallback));
 }
 
-/** Empties every store (signing out); the database itself stays, at the current version. */
-export function wipe() {
-  return transact(STORES, 'readwrite', (tx) => Promise.all(STORES.map((name) => req(tx.objectStore(name).clear()))));
+/** Empties every store and the journal (signing out); the database itself stays, at the current version. */
+export async function wipe() {
+  await transact(STORES, 'readwrite', (tx) => Promise.all(STORES.map((name) => req(tx.objectStore(name).clear()))));
+  await clearJournal();
 }

@@ -157,11 +157,10 @@ export function startSyncing() {
   started = true;
   window.addEventListener('online', () => { failures = 0; syncNow(); });
   window.addEventListener('offline', () => setStatus({ state: 'offline' }));
+  // (records.js writes what is typed when the page is hidden or left.)
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') syncNow();
-    else flushEdits().catch(() => {});
   });
-  window.addEventListener('pagehide', () => { flushEdits().catch(() => {}); });
   // Counting waits for a quiet moment: the counts read every record, and the next tap's write
   // must not queue behind them.
   let quiet = null;

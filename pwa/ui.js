@@ -120,17 +120,31 @@ export function namesOf(reference) {
   };
 }
 
-/** Words for a failed local write: the storage message for a full quota, else the error's own. */
+/** Words for a failed local write: the storage message for a full quota, one for storage another
+ * tab holds, else the error's own. What is typed always stays on the screen. */
 export function writeProblem(error) {
   if (error && error.name === 'QuotaExceededError') return STORAGE_FULL;
-  return `Not saved on this tablet: ${(error && error.message) || 'something went wrong'}. Try again.`;
+  if (error && (error.name === 'BlockedError' || error.name === 'VersionError')) {
+    return 'Not saved on this tablet yet: another Rounds tab holds its storage. Close other Rounds tabs (or reload '
+      + 'this one), then change something to try again. What you typed is still here.';
+  }
+  return `Not saved on this tablet: ${(error && error.message) || 'something went wrong'}. What you typed is still `
+    + 'here; change something to try again.';
 }
 
+const secondsFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', second: '2-digit' });
+const SLOW_MS = 3000;
+export const STILL_SAVING = 'Still saving: this tablet\'s storage has not answered yet (another Rounds tab may be '
+  + 'holding it). What you typed stays here; closing other Rounds tabs can help.';
+
 /**
- * The line that confirms local writes. `track(promise)` shows "Saved on this tablet" once the
- * write resolves, or the problem (storage full first of all) in an alert when it fails; it
- * resolves true/false and never throws, so a screen can keep going. `pending()` marks typing
- * that is not written yet. The line's `data-state` is "saving", "saved" or "failed" (for tests).
+ * The line that tells what is saved. `track(promise)` says "Saving…" at once, and "Saved on this
+ * tablet at 10:42:07" only once every tracked write has resolved (the edits of records.js resolve
+ * when their IndexedDB transaction has committed), or the problem (storage full first of all) in
+ * an alert when one fails; it resolves true/false and never throws, so a screen can keep going.
+ * `pending()` says "Saving…" for a change not handed over yet. A write still not done after
+ * SLOW_MS is said to be waiting (STILL_SAVING, in the alert) until it is. The line's `data-state`
+ * is "idle", "saving", "saved" or "failed" (for tests).
  */
 export class SaveStatus {
   constructor() {
@@ -138,25 +152,51 @@ export class SaveStatus {
     this.element = h('p', { class: 'save-status', role: 'status', 'data-state': 'idle' }, this.text);
     this.problem = h('p', { class: 'message', role: 'alert' });
     this.waiting = 0;
+    // Tracked writes are numbered in the order they start; `failed` is the last that failed.
+    this.started = 0;
+    this.failed = 0;
+    this.slow = null;
   }
 
   pending() {
     this.element.dataset.state = 'saving';
+    this.text.textContent = 'Saving…';
+    if (!this.slow) {
+      this.slow = setTimeout(() => {
+        if (this.waiting && !this.problem.textContent) this.problem.textContent = STILL_SAVING;
+      }, SLOW_MS);
+    }
+  }
+
+  settled() {
+    if (this.waiting) return;
+    clearTimeout(this.slow);
+    this.slow = null;
+    if (this.problem.textContent === STILL_SAVING) this.problem.textContent = '';
   }
 
   async track(write) {
     this.waiting += 1;
+    this.started += 1;
+    const number = this.started;
     this.pending();
     try {
       await write;
       this.waiting -= 1;
-      if (!this.waiting) this.element.dataset.state = 'saved';
-      this.problem.textContent = '';
-      this.text.textContent = `Saved on this tablet at ${clockTime(new Date().toISOString())}`;
+      this.settled();
+      // A failure stands until a change made after it has been saved.
+      if (number > this.failed) this.problem.textContent = '';
+      if (!this.waiting && !this.problem.textContent) {
+        this.element.dataset.state = 'saved';
+        this.text.textContent = `Saved on this tablet at ${secondsFormat.format(new Date())}`;
+      }
       return true;
     } catch (error) {
       this.waiting -= 1;
+      this.settled();
+      this.failed = number;
       this.element.dataset.state = 'failed';
+      this.text.textContent = 'Not saved';
       this.problem.textContent = writeProblem(error);
       return false;
     }
