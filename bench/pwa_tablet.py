@@ -43,11 +43,11 @@ def sign_in(page, email: str, home: str = "Today") -> None:
 
 def wait_for_worker(page) -> None:
     """Waits until the service worker controls the page (so its precache is complete)."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
 
 
 def wait_until_synced(page) -> None:
-    page.wait_for_function("document.querySelector('#sync-status')?.textContent.includes('All changes synced')",
+    page.wait_for_function("() => document.querySelector('#sync-status')?.textContent.includes('All changes synced')",
                            timeout=30_000)
 
 
@@ -87,7 +87,7 @@ def first_load(tablet: Tablet, log) -> dict:
 
 def _ready_after_load(page) -> float:
     page.reload()
-    page.wait_for_function("performance.getEntriesByName('capture-ready').length > 0", timeout=30_000)
+    page.wait_for_function("() => performance.getEntriesByName('capture-ready').length > 0", timeout=30_000)
     return page.evaluate(ENTRY_END, "capture-ready")
 
 
@@ -96,7 +96,7 @@ def _ready_after_hash_change(page, capture_hash: str) -> float:
     page.get_by_role("heading", name="Today", level=1).wait_for()
     page.evaluate(f"""() => {{ performance.clearMarks('capture-ready'); performance.clearMarks('nav');
         performance.mark('nav'); location.hash = '{capture_hash}'; }}""")
-    page.wait_for_function("performance.getEntriesByName('capture-ready').length > 0", timeout=30_000)
+    page.wait_for_function("() => performance.getEntriesByName('capture-ready').length > 0", timeout=30_000)
     return page.evaluate(ENTRY_END, "capture-ready") - page.evaluate(ENTRY_END, "nav")
 
 
@@ -107,7 +107,7 @@ def _note_durations(page, notes: int) -> list[float]:
     for n in range(notes):
         pane.fill(f"T asks pair {n}: 'How do you know?'")
         add.click()
-        page.wait_for_function(f"performance.getEntriesByName('note-stored').length > {n}", timeout=10_000)
+        page.wait_for_function(f"() => performance.getEntriesByName('note-stored').length > {n}", timeout=10_000)
     return page.evaluate("performance.getEntriesByName('note-stored').map((e) => e.duration)")
 
 
@@ -184,7 +184,7 @@ def make_trouble(tablet: Tablet, page, draft: str) -> None:
     other_context.close()
     page.context.set_offline(False)
     page.evaluate(edit, [draft, {"students_present": 5000}, True])
-    page.wait_for_function("['Conflicts', 'Rejected'].every((name) => "
+    page.wait_for_function("() => ['Conflicts', 'Rejected'].every((name) => "
                            "document.querySelector('#nav-links').textContent.includes(name))")
 
 
@@ -193,7 +193,7 @@ def show(page, route: str) -> None:
     page.evaluate(f"""() => {{ if (location.hash === '#/{route}') return;  // no hashchange, no new render
         document.querySelectorAll('#view h1').forEach((h) => {{ h.dataset.stale = '1'; }});
         location.hash = '#/{route}'; }}""")
-    page.wait_for_function("document.querySelector('#view h1:not([data-stale])') !== null")
+    page.wait_for_function("() => document.querySelector('#view h1:not([data-stale])') !== null")
     page.wait_for_timeout(300)  # lists fill in after the heading
 
 

@@ -46,7 +46,9 @@ def _from_validation_error(error: ValidationError):
 
 def _from_http_exception(error: HTTPException):
     code = (error.name or "error").lower().replace(" ", "_").replace("-", "_")
-    return error_response(error.code or 500, code, error.description or error.name)
+    # The exception's own headers stay (Allow on a 405 lists the methods there are); the body is ours.
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    return error_response(error.code or 500, code, error.description or error.name, headers=headers)
 
 
 def _from_integrity_error(error: IntegrityError):

@@ -24,9 +24,19 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import NotFound
+from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
 
 pwa = Blueprint("pwa", __name__)
+
+
+class ShellPathConverter(PathConverter):
+    """A path that is not under /api/: an API URL never names a shell file, so a method an API
+    route does not take answers 405 (with Allow), not this blueprint's 404."""
+    regex = r"(?!api(?:/|$))[^/].*?"
+
+
+pwa.record_once(lambda state: state.app.url_map.converters.setdefault("shell_path", ShellPathConverter))
 
 WORKER = "sw.js"
 CONTENT_TYPES = {
@@ -167,6 +177,6 @@ def service_worker():
     return response
 
 
-@pwa.get("/<path:filename>")
+@pwa.get("/<shell_path:filename>")
 def asset(filename: str):
     return _respond(_file_asset(_pwa_dir(), filename))

@@ -229,3 +229,22 @@ def test_real_answers_conform_to_the_document(make, api_as, conforms):
 
     answered = {key for key, status in conforms.seen if status.startswith("2")}
     assert answered == set(conforms.ops), f"not called successfully: {set(conforms.ops) - answered}"
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("GET", "/api/admin/roster", {"POST"}),
+    ("GET", "/api/sync/push", {"POST"}),
+    ("PUT", "/api/me", {"GET"}),
+    ("TRACE", "/api/templates/some-id", {"GET", "PATCH"}),
+])
+def test_a_method_an_api_route_does_not_take_answers_405_naming_those_it_does(client, method, path, allowed):
+    response = client.open(path, method=method)
+    assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].split(", ")) - {"HEAD", "OPTIONS"} == allowed
+
+
+def test_options_names_exactly_the_documented_methods_of_each_path(client, document):
+    for path, methods in document["paths"].items():
+        url = path.replace("{", "").replace("}", "")
+        allow = set(client.options(url).headers["Allow"].split(", ")) - {"HEAD", "OPTIONS"}
+        assert allow == {method.upper() for method in methods}, path

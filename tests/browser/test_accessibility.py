@@ -75,10 +75,10 @@ def open_screen(screen, school, page, new_tablet):
         other_tablet.evaluate(EDIT_AND_SYNC, [walkthrough, {"subject": "Geometry"}])
         maria.context.set_offline(False)
         maria.evaluate(PULL)
-        maria.wait_for_function("document.querySelector('#nav-links')?.textContent.includes('Conflicts')")
+        maria.wait_for_function("() => document.querySelector('#nav-links')?.textContent.includes('Conflicts')")
     if screen == "rejected":
         maria.evaluate(EDIT_AND_SYNC, [walkthrough, {"students_present": 5000}])  # more than a class holds
-        maria.wait_for_function("document.querySelector('#nav-links')?.textContent.includes('Rejected')")
+        maria.wait_for_function("() => document.querySelector('#nav-links')?.textContent.includes('Rejected')")
     route = {"capture": f"capture/{walkthrough}", "review": f"review/{walkthrough}"}.get(screen, screen)
     return show(maria, route)
 
@@ -88,7 +88,7 @@ def show(page, route):
     page.evaluate("""(route) => { if (location.hash === '#/' + route) return;
         document.querySelectorAll('#view h1').forEach((h) => { h.dataset.stale = '1'; });
         location.hash = '#/' + route; }""", route)
-    page.wait_for_function("document.querySelector('#view h1:not([data-stale])') !== null")
+    page.wait_for_function("() => document.querySelector('#view h1:not([data-stale])') !== null")
     return page
 
 

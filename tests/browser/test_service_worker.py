@@ -36,7 +36,7 @@ def people(make):
 
 def test_the_app_opens_and_records_with_no_network_and_keeps_no_api_answer(people, new_tablet):
     page = new_tablet("maria@example.org")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.context.set_offline(True)
     page.reload()
     expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
@@ -52,7 +52,7 @@ def test_the_app_opens_and_records_with_no_network_and_keeps_no_api_answer(peopl
 
 def test_background_sync_sends_changes_when_no_page_of_the_app_is_open(app, people, new_tablet):
     page = new_tablet("maria@example.org")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     context = page.context
     context.set_offline(True)
     walkthrough = page.evaluate(RECORD_A_WALKTHROUGH, [people["school"], people["teacher"]])

@@ -33,7 +33,7 @@ def test_new_version_arriving_while_notes_wait_to_be_sent_loses_nothing(app, mak
     make.person("observer", school=school, name="Maria Lopez", email="maria@example.org")
     make.person("teacher", school=school, name="Alice Moreno")
     page = new_tablet("maria@example.org")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     before = page.evaluate(WORKER_STATE)
     assert before["caches"] == [before["cache"]] == [f"rounds-shell-{served_version(page)}"]
 
@@ -70,7 +70,7 @@ def test_new_version_arriving_while_notes_wait_to_be_sent_loses_nothing(app, mak
 
     expect(page.get_by_role("heading", name="Walkthrough with Alice Moreno", level=1)).to_be_visible()
     assert page.url == capture_url
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     after = page.evaluate(WORKER_STATE)
     assert after["version"] == new_version
     assert after["caches"] == [f"rounds-shell-{new_version}"]

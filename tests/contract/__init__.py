@@ -1,0 +1,1 @@
+"""The API contract: schemathesis against a live server (run_schemathesis.py), run by .ci/run."""
