@@ -6,12 +6,24 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, Phase, settings
 from sqlalchemy import create_engine, text
 
 from server import create_app
 from server.extensions import db
 from server.models import SyncClock
 from tests.builders import ApiClient, Builder
+
+# Hypothesis runs the same examples on every run and machine ("fixed"), so that a red run is the
+# code's doing and can be replayed; HYPOTHESIS_PROFILE=deep explores many more, fresh each run, and
+# "mutation" is for tests/mutation (docs/testing.md).
+_FIXED = dict(derandomize=True, database=None, deadline=None, print_blob=True,
+              suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fixed", **_FIXED)
+settings.register_profile("deep", max_examples=1000, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("mutation", **_FIXED, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 POSTGRES_URL = os.environ.get("ROUNDS_TEST_DATABASE_URL")
 PWA = Path(__file__).resolve().parent.parent / "pwa"

@@ -1,6 +1,7 @@
 """The convergence test's model: a fake wall clock shared by the server and the devices, devices
 that remember every op they made and every batch they sent, a ledger of the server's first answer
-to each op, and the three invariants checked against the database.
+to each op, who may read what, and the three invariants checked against the database. What each
+merge must answer is predicted by tests/sync/merge_oracle.py.
 
 Everything is deterministic (ids from uuid5, clocks from the fake wall), so that Hypothesis can
 replay and shrink an example: a random device id would break clock ties differently on each run.
@@ -17,8 +18,8 @@ from server.extensions import db
 from server.models import Device as DeviceRow, EvidenceNote, Feedback, Observation, RejectedOp, SyncConflict
 from sync.entities import ENTITIES, canonical_datetime
 from sync.hlc import Clock
-from sync.merge import flatten, same
 from tests.sync.helpers import Tablet
+from tests.sync.merge_oracle import canonical_fields, same, spread
 
 NAMESPACE = uuid.UUID("6d2b8f0e-4c1a-4e7b-9a53-1f0c2d3e4b5a")
 TABLES = {"observation": Observation.__table__, "note": EvidenceNote.__table__, "feedback": Feedback.__table__}
@@ -168,20 +169,30 @@ def snapshot(app) -> dict:
         return rows
 
 
-def readable_view(state: dict, person_id: str) -> dict:
+@dataclass(frozen=True)
+class Reader:
+    """A person as the read rules see them: their id, and the schools they oversee as district staff."""
+
+    person_id: str
+    staff_of: frozenset = frozenset()
+
+
+def readable_view(state: dict, reader: Reader) -> dict:
     """(entity, record_id) -> (version, document, sorted open conflict ids) of every record
-    `person_id` may read: their own observations with notes and feedback; as the observed teacher,
-    submitted ones and their feedback once released. A deleted observation, its notes and its
-    feedback are nobody's to read (devices that held them were told they are gone)."""
+    `reader` may read: their own observations with notes and feedback; as the observed teacher, or
+    as district staff of the observation's school, submitted ones and their feedback once released.
+    A deleted observation, its notes and its feedback are nobody's to read (devices that held them
+    were told they are gone)."""
     observations = {row["id"]: row for row in state["records"]["observation"]}
 
     def may_read(observation_id, feedback=None):
         observation = observations[observation_id]
         if observation["deleted"]:
             return False
-        if observation["observer_id"] == person_id:
+        if observation["observer_id"] == reader.person_id:
             return True
-        return (observation["teacher_id"] == person_id and observation["status"] == "submitted"
+        concerned = observation["teacher_id"] == reader.person_id or observation["school_id"] in reader.staff_of
+        return (concerned and observation["status"] == "submitted"
                 and (feedback is None or feedback["released"]))
 
     view = {}
@@ -197,9 +208,9 @@ def readable_view(state: dict, person_id: str) -> dict:
 # --- the invariants ----------------------------------------------------------------------
 
 
-def assert_converged(device: Device, state: dict) -> None:
-    """Invariant 1 for one device that has pushed and pulled everything."""
-    expected = readable_view(state, device.person_id)
+def assert_converged(device: Device, state: dict, reader: Reader) -> None:
+    """Invariant 1 for one device of `reader` that has pushed and pulled everything."""
+    expected = readable_view(state, reader)
     held = {key: (change["version"], change["data"], sorted(c["id"] for c in change["conflicts"]))
             for key, change in device.records.items()}
     extra = {key: held[key] for key in held.keys() - expected.keys()}
@@ -211,21 +222,15 @@ def assert_converged(device: Device, state: dict) -> None:
         f"{missing}; different: {differ}")
 
 
-def flat_fields(op: dict) -> dict:
-    """The canonical values an op sets, look-fors spread into one field per key."""
-    clean, _errors = ENTITIES[op["entity"]].validate(op["fields"], creating=False)
-    return flatten(clean) if op["entity"] == "observation" else clean
-
-
 def assert_nothing_lost(ledger: Ledger, state: dict) -> None:
     """Invariant 2, in the form the module docstring of test_convergence states."""
-    current = {(entity, row["id"]): flatten(document(entity, row)) if entity == "observation" else document(entity, row)
+    current = {(entity, row["id"]): spread(entity, document(entity, row))
                for entity, rows in state["records"].items() for row in rows}
     kept_rejected = [(device_id, op_id, op) for device_id, op_id, op in state["rejected"]]
     writes = defaultdict(list)  # (entity, record_id, field) -> [(outcome, value)] in the server's order
     for outcome in sorted(ledger.outcomes.values(), key=lambda o: o.order):
         if outcome.status != "rejected":
-            for name, value in flat_fields(outcome.op).items():
+            for name, value in canonical_fields(outcome.op).items():
                 writes[(outcome.op["entity"], outcome.op["record_id"], name)].append((outcome, value))
 
     def overwritten_knowingly(outcome, key, value) -> bool:
@@ -242,7 +247,7 @@ def assert_nothing_lost(ledger: Ledger, state: dict) -> None:
                 lost.append(("rejected op not kept", outcome.device.name, op))
             continue
         record = current.get((op["entity"], op["record_id"]), {})
-        for name, value in flat_fields(op).items():
+        for name, value in canonical_fields(op).items():
             if name in record and same(record[name], value):
                 continue
             if any(same(kept, value) for kept in state["conflict_values"].get((op["record_id"], name), [])):

@@ -1,0 +1,1 @@
+"""The mutation check (`python -m tests.mutation`): see tests/mutation/check.py and docs/testing.md."""

@@ -1,0 +1,5 @@
+import sys
+
+from tests.mutation.check import main
+
+sys.exit(main())
