@@ -157,7 +157,7 @@ def _build(app: Flask) -> dict:
         raise LookupError(f"These API routes are not described in server/openapi.py: {missing}")
     names: dict[str, type[Schema]] = {}
     plugin = MarshmallowPlugin(schema_name_resolver=lambda schema: _component_name(schema, names))
-    spec = APISpec(title="Rounds API", version=importlib.metadata.version("rounds"), openapi_version="3.1.0",
+    spec = APISpec(title="Rounds API", version=_version(), openapi_version="3.1.0",
                    plugins=[plugin], info={"description": DESCRIPTION})
     plugin.converter.add_attribute_function(_text_rules)
     spec.components.security_scheme("session", {
@@ -180,6 +180,13 @@ def _build(app: Flask) -> dict:
     _ops_may_be_anything(document)
     _no_null_in_query(document)
     return document
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("rounds")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 def _endpoint(app: Flask, method: str, rule: str) -> str:
