@@ -23,7 +23,7 @@ settings.register_profile("fixed", **_FIXED)
 settings.register_profile("deep", max_examples=1000, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("mutation", **_FIXED, phases=[Phase.explicit, Phase.reuse, Phase.generate])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "fixed")
 
 POSTGRES_URL = os.environ.get("ROUNDS_TEST_DATABASE_URL")
 PWA = Path(__file__).resolve().parent.parent / "pwa"

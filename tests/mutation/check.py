@@ -51,7 +51,7 @@ def main(argv=None) -> int:
     if args.list:
         for path, found in mutants.items():
             for mutant in found:
-                print(f"{path}:{mutant.line} {mutant.description}")
+                print(f"{path}:{mutant.line}:{mutant.column} {mutant.description}")
         return 0
     work = Path(tempfile.mkdtemp(prefix="rounds-mutation-"))
     try:
@@ -123,7 +123,7 @@ def _tests_for(coverage: dict, mutant) -> list:
 
 def _run(tree: Path, env: dict, coverage: dict, mutant, n: int, count: int) -> dict:
     tests = _tests_for(coverage, mutant)
-    result = {"line": mutant.line, "mutant": mutant.description, "tests": len(tests)}
+    result = {"line": mutant.line, "column": mutant.column, "mutant": mutant.description, "tests": len(tests)}
     started = time.monotonic()
     if not tests:
         result["status"] = "not covered"
@@ -144,8 +144,8 @@ def _run(tree: Path, env: dict, coverage: dict, mutant, n: int, count: int) -> d
         finally:
             target.write_text(original, encoding="utf-8")
     result["seconds"] = round(time.monotonic() - started, 1)
-    print(f"[{n}/{count}] {mutant.path}:{mutant.line} {result['status']:<11} {result['seconds']:6.1f} s  "
-          f"{mutant.description}", flush=True)
+    where = f"{mutant.path}:{mutant.line}:{mutant.column}"
+    print(f"[{n}/{count}] {where} {result['status']:<11} {result['seconds']:6.1f} s  {mutant.description}", flush=True)
     return result
 
 
@@ -163,5 +163,5 @@ def _report(results: dict) -> None:
         if survivors:
             print(f"\nSurvivors in {path}:")
             for r in survivors:
-                print(f"  {path}:{r['line']} {r['mutant']}" + ("  [no test runs this line]"
+                print(f"  {path}:{r['line']}:{r['column']} {r['mutant']}" + ("  [no test runs this line]"
                                                                if r["status"] == "not covered" else ""))

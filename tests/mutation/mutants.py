@@ -29,6 +29,7 @@ NAME_LIKE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,39}\Z")
 class Mutant:
     path: str
     line: int
+    column: int
     end_line: int
     description: str
     source: str
@@ -50,7 +51,7 @@ def mutants_of(path: str, source: str) -> list[Mutant]:
                 continue
             seen.add(mutated)
             original = ast.get_source_segment(source, target) or ""
-            found.append(Mutant(path, target.lineno, target.end_lineno,
+            found.append(Mutant(path, target.lineno, target.col_offset + 1, target.end_lineno,
                                 f"{what}: `{_short(original)}` -> `{_short(text)}`", mutated))
     return found
 

@@ -66,7 +66,7 @@ def test_a_mutant_is_judged_by_the_passing_tests_that_run_its_line_fastest_first
                 "durations": {"slow": 9.0, "fast": 0.5, "broken": 0.1, "other": 1.0}, "failed": ["broken"]}
 
     def judges(line):
-        return _tests_for(coverage, Mutant("m.py", line, line, "", ""))
+        return _tests_for(coverage, Mutant("m.py", line, 1, line, "", ""))
 
     assert judges(6) == ["fast", "slow"]
     assert judges(2) == ["fast", "other", "slow"]  # run at import only: every test of the file
