@@ -138,11 +138,13 @@ class MergeOracle:
         return ("conflict" if conflicts else "applied"), conflicts, record.version
 
     def assert_database_agrees(self, rows: dict) -> None:
-        """`rows`: entity -> [database row as a dict]. Every record the oracle knows holds the
-        predicted version, field values and stamps."""
+        """`rows`: entity -> [database row as a dict]. The database holds exactly the records the
+        server's answers created, each with the predicted version, field values and stamps."""
         differ = []
         for entity in ("observation", "feedback"):
             stored = {row["id"]: row for row in rows[entity]}
+            unknown = stored.keys() - {record_id for kind, record_id in self.records if kind == entity}
+            differ += [(entity, record_id, "created by no op the server took") for record_id in sorted(unknown)]
             for (kind, record_id), record in self.records.items():
                 if kind != entity:
                     continue
