@@ -155,10 +155,9 @@ function navLinks(status) {
 }
 
 function renderNav(status) {
-  // Only the screen a link opens is "current": a walkthrough's screens have no link of their own.
-  const current = currentRoute;
+  // Only the screen a link opens is current: a walkthrough's screens have no link.
   $('nav-links').replaceChildren(...navLinks(status).map(([name, label, count]) => h('li', {},
-    h('a', { href: `#/${name}`, 'aria-current': name === current ? 'page' : null },
+    h('a', { href: `#/${name}`, 'aria-current': name === currentRoute ? 'page' : null },
       label, count ? h('span', { class: 'badge' }, count) : null))));
 }
 
@@ -202,25 +201,20 @@ function beginSyncing() {
   refreshStatus().catch((error) => console.error(error));
 }
 
-const SYNC_NOTE_MS = 10000;
-let syncNoteTimer = null;
-
-/** Says, beside "Sync now", how the sync asked for went (a status region: read out as well). */
-function sayAfterSync(words) {
-  const note = $('sync-note');
-  note.textContent = words;
-  clearTimeout(syncNoteTimer);
-  syncNoteTimer = setTimeout(() => { note.textContent = ''; }, SYNC_NOTE_MS);
-}
+let noteTimer = null;
 
 async function syncByHand() {
-  sayAfterSync(navigator.onLine === false ? 'Offline: will sync when connected.' : 'Syncing…');
+  const note = $('sync-note');
+  const say = (words) => {
+    note.textContent = words;
+    clearTimeout(noteTimer);
+    noteTimer = setTimeout(() => { note.textContent = ''; }, 10000);
+  };
+  say('Syncing…');
   await syncNow();
-  const status = syncStatus();
-  if (status.state === 'offline') sayAfterSync('Offline: will sync when connected. Everything stays on this tablet.');
-  else if (status.state === 'error') sayAfterSync('Not synced: Rounds tries again by itself.');
-  else if (status.pending) sayAfterSync(`Synced. ${plural(status.pending, 'change')} made since then will go with the next sync.`);
-  else sayAfterSync('Synced: all changes are on the server.');
+  const { state } = syncStatus();
+  say({ offline: 'Offline: will sync when connected.', error: 'Not synced yet: Rounds tries again by itself.' }[state]
+    || 'Synced.');
 }
 
 // --- updates ---------------------------------------------------------------------------------

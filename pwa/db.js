@@ -1,7 +1,7 @@
 /**
- * The tablet's IndexedDB database, "rounds", and the one way to use it: `transact`.
+ * The tablet's IndexedDB databases: "rounds", used through `transact`, and "rounds-journal".
  *
- * Stores:
+ * Stores of "rounds":
  * - `records`  key [entity, record_id]: every record this tablet holds (see records.js)
  * - `outbox`   key seq: ops not yet acknowledged by the server, exactly as they will be sent
  * - `rejected` key op_id: ops the server refused, kept until a person sends them again or discards them
@@ -12,17 +12,16 @@
  * nothing is written) if work throws or the transaction aborts, e.g. with a QuotaExceededError.
  * Inside `work`, await only IndexedDB requests (`req`): awaiting anything else lets the
  * transaction commit early.
- * If the database cannot be opened because an older Rounds tab holds it (an update waits for it
- * to close), opening fails with a DOMException named 'BlockedError', so a screen can say so;
- * the next try opens it afresh. (What is typed meanwhile is kept in the journal, journal.js.)
+ * The journal (docs/pwa.md): `journal({put, drop})` writes blind and commits in the caller's task
+ * once `openJournal()` is done; `unjournal(found)` deletes entries still as read (same `stamp`).
  */
-import { clearJournal } from './journal.js';
-
 const NAME = 'rounds';
 const VERSION = 1;
+const JOURNAL = 'rounds-journal';
 export const STORES = ['records', 'outbox', 'rejected', 'meta'];
 
-let opening = null;
+const opening = {};
+const open = {};
 
 function upgrade(db) {
   // Versions only ever add stores and indexes: an update of the app must never drop data.
@@ -40,28 +39,42 @@ function upgrade(db) {
   if (!db.objectStoreNames.contains('meta')) db.createObjectStore('meta', { keyPath: 'key' });
 }
 
-export function openDb() {
-  if (!opening) {
+function connect(name, version, create) {
+  if (!opening[name]) {
     const attempt = new Promise((resolve, reject) => {
-      const request = indexedDB.open(NAME, VERSION);
-      const forget = () => { if (opening === attempt) opening = null; };
-      request.onupgradeneeded = () => upgrade(request.result);
+      const request = indexedDB.open(name, version);
+      const forget = () => {
+        if (opening[name] === attempt) delete opening[name];
+        delete open[name];
+      };
+      request.onupgradeneeded = () => create(request.result);
       request.onsuccess = () => {
         const db = request.result;
         // A newer version of the app in another tab needs this connection closed to upgrade.
         db.onversionchange = () => { db.close(); forget(); };
+        open[name] = db;
         resolve(db);
       };
       request.onerror = () => { forget(); reject(request.error); };
-      request.onblocked = () => {
-        forget();
-        reject(new DOMException('Another Rounds tab is holding this tablet\'s storage. Close other Rounds tabs.',
-          'BlockedError'));
-      };
     });
-    opening = attempt;
+    opening[name] = attempt;
   }
-  return opening;
+  return opening[name];
+}
+
+export function openDb() {
+  return connect(NAME, VERSION, upgrade);
+}
+
+export function openJournal() {
+  return connect(JOURNAL, 1, (db) => db.createObjectStore('entries', { keyPath: 'key' }));
+}
+
+function committed(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onabort = () => reject(tx.error || new DOMException('The change was not saved.', 'AbortError'));
+  });
 }
 
 /** An IDBRequest as a promise of its result. */
@@ -75,19 +88,16 @@ export function req(request) {
 export async function transact(stores, mode, work) {
   const db = await openDb();
   const tx = db.transaction(stores, mode, mode === 'readwrite' ? { durability: 'strict' } : undefined);
-  const committed = new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onabort = () => reject(tx.error || new DOMException('The change was not saved.', 'AbortError'));
-  });
+  const done = committed(tx);
   let result;
   try {
     result = await work(tx);
   } catch (error) {
     try { tx.abort(); } catch { /* already finished */ }
-    await committed.catch(() => {});
+    await done.catch(() => {});
     throw error;
   }
-  await committed;
+  await done;
   return result;
 }
 
@@ -105,8 +115,49 @@ export function readMeta(key, fallback = null) {
   return transact(['meta'], 'readonly', (tx) => getMeta(tx, key, fallback));
 }
 
-/** Empties every store and the journal (signing out); the database itself stays, at the current version. */
+function journalIn(db, put, drop) {
+  const tx = db.transaction('entries', 'readwrite', { durability: 'relaxed' });
+  const done = committed(tx);
+  try {
+    const store = tx.objectStore('entries');
+    for (const key of drop) store.delete(key);
+    for (const entry of put) store.put(entry);
+    tx.commit();
+  } catch (error) {
+    try { tx.abort(); } catch { /* already finished */ }
+    done.catch(() => {});
+    throw error;
+  }
+  return done;
+}
+
+export function journal({ put = [], drop = [] }) {
+  try {
+    if (open[JOURNAL]) return journalIn(open[JOURNAL], put, drop);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return openJournal().then((db) => journalIn(db, put, drop));
+}
+
+export async function journaled(kind) {
+  const all = await req((await openJournal()).transaction('entries').objectStore('entries').getAll());
+  return all.filter((entry) => entry.kind === kind);
+}
+
+export async function unjournal(found) {
+  const tx = (await openJournal()).transaction('entries', 'readwrite');
+  const store = tx.objectStore('entries');
+  for (const entry of found) {
+    req(store.get(entry.key)).then((now) => { if (now && now.stamp === entry.stamp) store.delete(entry.key); });
+  }
+  return committed(tx);
+}
+
+/** Empties every store and the journal (signing out); the databases stay, at their versions. */
 export async function wipe() {
   await transact(STORES, 'readwrite', (tx) => Promise.all(STORES.map((name) => req(tx.objectStore(name).clear()))));
-  await clearJournal();
+  const tx = (await openJournal()).transaction('entries', 'readwrite');
+  tx.objectStore('entries').clear();
+  await committed(tx);
 }

@@ -4,27 +4,18 @@
  * A stored record is {entity, record_id, observation_id, version, server, data, conflicts}:
  * `server` is the copy last pulled (null until the server has sent one) at `version`; `data` is
  * what the person sees: `server` with their unsent and refused ops applied on top, so that
- * nothing typed disappears while it waits for the server. `applied` ({page: edit number}) says
- * which of a page's journaled edits the record holds. Every action writes the record change
- * and its outbox op in ONE transaction (durability 'strict'); a failed write (e.g. storage full,
- * error name 'QuotaExceededError') throws and leaves nothing half-written.
- *
- * Edits (`queue...Edit` for typing, `updateObservation`/`saveFeedback` for taps) are first kept
- * in the journal (journal.js), in the same task as the tap or keystroke, so that they outlive a
- * page that dies the next moment; a tap is then written at once, typing within EDIT_WRITE_MS of
- * the first keystroke not yet written, and all of it when a field loses focus, the page is
- * hidden, frozen or left, the address changes (another screen), and before a sync, a sign-out
- * or an update (`flushEdits`). Each returns a promise that resolves once the write holding it
- * has committed (and rejects if it failed): that, and only that, lets a screen say "Saved".
- * `recoverEdits()` writes what a page that died left in the journal; the app runs it before its
- * first screen. A note being written and a running look-for timer are kept in the journal too
- * (`keepNoteDraft`, `keepTimer`), for the screen to show again.
+ * nothing typed disappears while it waits for the server; `applied` ({page: rev}), which of a
+ * page's edits it holds. Every action writes the record change and its outbox op in ONE
+ * transaction (durability 'strict'); a failed write (e.g. storage full, error name
+ * 'QuotaExceededError') throws and leaves nothing half-written.
+ * Edits and notes go to the journal (db.js) first, in the tap's own task (docs/pwa.md): taps are
+ * then written at once, typing within EDIT_WRITE_MS or at `flushEdits`; each edit's promise
+ * resolves once written. `recoverEdits()` writes what a dead page left in the journal.
  * Reads add `pending` (unsent ops) and `refused` (refused ops) counts per record.
  * `subscribe(fn)` calls fn after every local write or pull, in this tab and in other tabs.
  */
-import { getMeta, putMeta, req, transact } from './db.js';
+import { getMeta, journal, journaled, openJournal, putMeta, req, transact, unjournal } from './db.js';
 import { observe } from './hlc.js';
-import * as journal from './journal.js';
 import { addOp, opsOf, readStamp } from './outbox.js';
 import { getMe } from './queries.js';
 
@@ -45,11 +36,7 @@ const DEFAULTS = {
 // both start feedback for a walkthrough make the same record (docs/sync.md).
 const FEEDBACK_NAMESPACE = '6f0c4a52-3f0e-4d7c-9b1e-2a9d5c1e7b30';
 const WRITE_STORES = ['records', 'outbox', 'rejected', 'meta'];
-// "Written at least every half second while typing": the write starts this long after the first
-// keystroke not yet written, and takes a few ms more.
 const EDIT_WRITE_MS = 400;
-// How many pages' edit numbers a record remembers: enough for every page that could still have
-// an entry in the journal, since each page applies the journal when it opens.
 const APPLIED_PAGES = 8;
 
 // --- change notifications ------------------------------------------------------------------
@@ -119,16 +106,11 @@ async function write(work) {
 }
 
 function markApplied(previous, { page, rev }) {
-  const next = { ...(previous || {}) };
-  delete next[page];
-  next[page] = Math.max(rev, (previous && previous[page]) || 0);
-  const pages = Object.keys(next);
-  for (const old of pages.slice(0, Math.max(0, pages.length - APPLIED_PAGES))) delete next[old];
-  return next;
+  const { [page]: _, ...others } = previous || {};
+  return Object.fromEntries([...Object.entries(others), [page, rev]].slice(-APPLIED_PAGES));
 }
 
 /** One person's change to one record: the op and the record, in the caller's transaction.
- * `applied` ({page, rev}), for edits from the journal, marks which of them the record now holds.
  * Requests go out together rather than one after another: a note must be stored within 50 ms
  * of the tap even on a slow tablet. */
 async function change(tx, entity, recordId, fields, extra = {}, applied = null) {
@@ -175,29 +157,17 @@ export async function startObservation({ school_id, teacher_id, template_id = nu
   return id;
 }
 
-/** A tap's change to a walkthrough: kept at once, written at once (with any typing of it not
- * written yet); resolves with the record once written. */
 export function updateObservation(id, fields) {
-  return edit('observation', id, fields, { now: true });
+  return edit('observation', id, fields, true);
 }
 
-function draftKey(observationId, element) {
-  return `draft|${observationId}|${element}`;
-}
-
-/**
- * Stores a new note; resolves with its record once written. The note and the end of its draft
- * are in the journal before this returns, so a page that dies at once still keeps the note.
- */
 export function addNote(observationId, { element, text, is_inference = false }) {
   const id = crypto.randomUUID();
   const fields = { observation_id: observationId, element, text, at: nowIso(), is_inference: Boolean(is_inference) };
   const entry = { key: `note|${id}`, kind: 'note', stamp: id, record_id: id, fields };
-  journal.write({ put: [entry], drop: [draftKey(observationId, element)] }).catch(journalTrouble);
+  journal({ put: [entry], drop: [`draft|${observationId}|${element}`] }).catch(journalTrouble);
   const written = write((tx) => change(tx, 'note', id, fields));
-  // Written or refused, the note no longer belongs in the journal: a refused one is given back
-  // to the person to add again, and must not come back by itself on the next load.
-  written.finally(() => journal.write({ drop: [entry.key] }).catch(journalTrouble)).catch(() => {});
+  written.finally(() => journal({ drop: [entry.key] }).catch(journalTrouble)).catch(() => {});
   return written;
 }
 
@@ -206,9 +176,8 @@ async function changeFeedback(tx, id, observationId, fields, applied = null) {
   return change(tx, 'feedback', id, existing ? fields : { observation_id: observationId, ...fields }, {}, applied);
 }
 
-/** A tap's change to a walkthrough's feedback, as `updateObservation`. */
 export function saveFeedback(observationId, fields) {
-  return edit('feedback', observationId, fields, { now: true });
+  return edit('feedback', observationId, fields, true);
 }
 
 export async function submitObservation(id) {
@@ -264,104 +233,58 @@ export function dismissRejected(opId) {
 }
 
 // --- edits: in the journal at once, then written as ops ------------------------------------
-// This page's name in the journal, and the number of its last edit (edits are numbered in order).
 const PAGE = crypto.randomUUID();
 let editCount = 0;
-// `${entity}|${id}` -> what is not written yet of one record (feedback: by observation id).
+// `${entity}|${id}` (feedback: by observation id) -> fields not written yet, rev of the last edit
 const unwritten = new Map();
 const writing = new Set();
 
 function journalTrouble(error) {
-  // The write to 'rounds' still follows, and says whether it worked.
-  console.warn('Rounds: an edit could not be kept in the journal.', error);
+  console.warn(error);
 }
 
-function flatten(fields) {
-  const paths = [];
-  for (const [name, value] of Object.entries(fields)) {
-    if (name === 'lookfors' && value && typeof value === 'object') {
-      for (const [key, item] of Object.entries(value)) paths.push([`lookfors.${key}`, item]);
-    } else {
-      paths.push([name, value]);
-    }
-  }
-  return paths;
-}
-
-function unflatten(paths) {
-  const fields = {};
-  for (const [path, value] of paths) {
-    if (path.startsWith('lookfors.')) (fields.lookfors ||= {})[path.slice('lookfors.'.length)] = value;
-    else fields[path] = value;
-  }
-  return fields;
-}
-
-function pendingOf(entity, id) {
+function edit(entity, id, fields, now = false) {
   const key = `${entity}|${id}`;
-  if (!unwritten.has(key)) {
-    // paths: field path -> {value, rev}; sent: the last edit number a write has taken.
-    unwritten.set(key, { key, entity, id, paths: new Map(), waiters: [], timer: null, sent: 0 });
-  }
-  return unwritten.get(key);
-}
-
-function journalEntry(pending) {
-  const fields = {};
-  const revs = {};
-  for (const [path, { value, rev }] of pending.paths) {
-    fields[path] = value;
-    revs[path] = rev;
-  }
-  return {
-    key: `edit|${PAGE}|${pending.key}`, kind: 'edit', stamp: `${PAGE}:${editCount}`, page: PAGE,
-    entity: pending.entity, record_id: pending.entity === 'feedback' ? null : pending.id,
-    observation_id: pending.entity === 'feedback' ? pending.id : null, fields, revs,
-  };
-}
-
-function edit(entity, id, fields, { now = false } = {}) {
-  const pending = pendingOf(entity, id);
+  if (!unwritten.has(key)) unwritten.set(key, { key, entity, id, fields: {}, rev: 0, sent: 0, waiters: [], timer: null });
+  const pending = unwritten.get(key);
+  pending.fields = withFields('observation', pending.fields, fields);
   editCount += 1;
-  const rev = editCount;
-  for (const [path, value] of flatten(fields)) pending.paths.set(path, { value, rev });
-  journal.write({ put: [journalEntry(pending)] }).catch(journalTrouble);
+  pending.rev = editCount;
+  journal({ put: [{ key: `edit|${PAGE}|${key}`, kind: 'edit', stamp: `${PAGE}:${editCount}`, page: PAGE, rev: editCount,
+    entity, id, fields: pending.fields }] }).catch(journalTrouble);
   const written = new Promise((resolve, reject) => pending.waiters.push({ resolve, reject }));
-  written.catch(() => {});  // a caller that does not wait is told through onSaveProblem
+  written.catch(() => {});
   if (now) writeEdits(pending);
   else if (!pending.timer) pending.timer = setTimeout(() => writeEdits(pending), EDIT_WRITE_MS);
   return written;
 }
 
-/** Starts the write of every edit of one record not written yet (nothing if a write in flight
- * already holds them all). */
+function writeTyped(tx, entity, id, fields, applied) {
+  return entity === 'feedback' ? changeFeedback(tx, feedbackIds.get(id), id, fields, applied)
+    : change(tx, entity, id, fields, {}, applied);
+}
+
 function writeEdits(pending) {
   clearTimeout(pending.timer);
   pending.timer = null;
-  const taken = [...pending.paths];
-  if (!taken.some(([, { rev }]) => rev > pending.sent)) return;
-  const through = editCount;
-  pending.sent = through;
-  const waiters = pending.waiters;
+  if (pending.rev <= pending.sent) return;
+  const { entity, id, fields, rev, waiters } = pending;
+  pending.sent = rev;
   pending.waiters = [];
-  const fields = unflatten(taken.map(([path, { value }]) => [path, value]));
-  const applied = { page: PAGE, rev: through };
-  const written = pending.entity === 'feedback'
-    ? feedbackId(pending.id).then((id) => write((tx) => changeFeedback(tx, id, pending.id, fields, applied)))
-    : write((tx) => change(tx, pending.entity, pending.id, fields, {}, applied));
-  const done = written.then((record) => {
-    for (const [path, { rev }] of taken) {
-      if (pending.paths.get(path)?.rev === rev) pending.paths.delete(path);
-    }
-    if (!pending.paths.size) journal.write({ drop: [journalEntry(pending).key] }).catch(journalTrouble);
-    for (const waiter of waiters) waiter.resolve(record);
-  }, (error) => {
-    // Nothing was written: all of it stays, to be written with the next edit or flush.
-    pending.sent = 0;
-    for (const waiter of waiters) waiter.reject(error);
-    for (const fn of problemListeners) fn(error);
-    throw error;
-  });
+  const applied = { page: PAGE, rev };
+  const done = (entity === 'feedback' ? feedbackId(id) : Promise.resolve())
+    .then(() => write((tx) => writeTyped(tx, entity, id, fields, applied))).then((record) => {
+      if (pending.rev === rev) {
+        pending.fields = {};
+        journal({ drop: [`edit|${PAGE}|${pending.key}`] }).catch(journalTrouble);
+      }
+      for (const waiter of waiters) waiter.resolve(record);
+    }, (error) => {
+      pending.sent = 0;
+      for (const waiter of waiters) waiter.reject(error);
+      for (const fn of problemListeners) fn(error);
+      throw error;
+    });
   writing.add(done);
   done.catch(() => {}).finally(() => writing.delete(done));
 }
@@ -369,107 +292,63 @@ function writeEdits(pending) {
 export function queueObservationEdit(id, fields) { return edit('observation', id, fields); }
 export function queueFeedbackEdit(observationId, fields) { return edit('feedback', observationId, fields); }
 
-/** Writes every edit not written yet, now, and waits for every write in flight; throws if one
- * could not be written (what it held stays, for the next try). */
+/** Writes every edit not written yet, now, and waits for every write; throws if one failed. */
 export async function flushEdits() {
   for (const pending of unwritten.values()) writeEdits(pending);
-  const results = await Promise.allSettled([...writing]);
-  const failed = results.find((result) => result.status === 'rejected');
+  const failed = (await Promise.allSettled([...writing])).find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
 }
 
 let recovering = null;
 
-/** Writes the edits and notes that pages which died left in the journal (once per page load;
- * later calls return the first one's promise). Never throws. */
+/** Once per page load; never throws. */
 export function recoverEdits() {
-  if (!recovering) {
-    recovering = recover().catch((error) => console.error('Rounds: earlier edits could not be written yet.', error));
-  }
+  recovering ||= recover().catch(console.error);
   return recovering;
 }
 
 async function recover() {
-  const found = (await journal.entries()).filter((entry) => entry.kind === 'edit' || entry.kind === 'note');
+  const found = [...await journaled('edit'), ...await journaled('note')];
   if (!found.length || !(await getMe())) return;
-  const feedbacks = new Map();
-  for (const entry of found) {
-    if (entry.entity === 'feedback') feedbacks.set(entry.observation_id, await feedbackId(entry.observation_id));
-  }
+  for (const entry of found) if (entry.entity === 'feedback') await feedbackId(entry.id);
   await write(async (tx) => {
     const store = tx.objectStore('records');
     for (const entry of found) {
-      // Only for a walkthrough still on this tablet: one gone (deleted, out of this person's
-      // view, or another person's before a sign-out) takes no edits and no notes.
-      const walkthrough = entry.kind === 'note' ? entry.fields.observation_id
-        : entry.observation_id || entry.record_id;
-      if (await req(store.getKey(['observation', walkthrough])) === undefined) continue;
-      if (entry.kind === 'note') {
-        if (await req(store.getKey(['note', entry.record_id])) === undefined) {
-          await change(tx, 'note', entry.record_id, entry.fields);
+      const note = entry.kind === 'note';
+      // Nothing for a walkthrough gone from this tablet (deleted, out of view, another person's).
+      if (await req(store.getKey(['observation', note ? entry.fields.observation_id : entry.id])) === undefined) continue;
+      if (note) {
+        if (await req(store.getKey(['note', entry.record_id])) === undefined) await change(tx, 'note', entry.record_id, entry.fields);
+      } else {
+        const record = await req(store.get([entry.entity, entry.entity === 'feedback' ? feedbackIds.get(entry.id) : entry.id]));
+        if ((record?.applied?.[entry.page] || 0) < entry.rev) {
+          await writeTyped(tx, entry.entity, entry.id, entry.fields, { page: entry.page, rev: entry.rev });
         }
-        continue;
       }
-      const id = entry.entity === 'feedback' ? feedbacks.get(entry.observation_id) : entry.record_id;
-      const record = await req(store.get([entry.entity, id]));
-      const seen = (record && record.applied && record.applied[entry.page]) || 0;
-      const fresh = Object.keys(entry.fields).filter((path) => entry.revs[path] > seen);
-      if (!fresh.length) continue;
-      const fields = unflatten(fresh.map((path) => [path, entry.fields[path]]));
-      const applied = { page: entry.page, rev: Math.max(...fresh.map((path) => entry.revs[path])) };
-      if (entry.entity === 'feedback') await changeFeedback(tx, id, entry.observation_id, fields, applied);
-      else await change(tx, entry.entity, id, fields, {}, applied);
     }
   });
-  await journal.dropIfUnchanged(found);
+  await unjournal(found);
 }
 
-// --- what only this tablet keeps: a note being written, a running timer --------------------
-/** Keeps the words in a note box (nothing, when empty) until the note is added. */
-export function keepNoteDraft(observationId, element, text) {
-  const key = draftKey(observationId, element);
-  const kept = text ? { put: [{ key, kind: 'draft', stamp: crypto.randomUUID(), observation_id: observationId, element, text }] }
-    : { drop: [key] };
-  return journal.write(kept).catch(journalTrouble);
+/** Keeps on this tablet a walkthrough's 'draft' (a note box's words) or 'timer' (a running timer's
+ * {since, base}); empty forgets it. */
+export function keepAside(kind, observationId, name, value) {
+  const key = `${kind}|${observationId}|${name}`;
+  return journal(value ? { put: [{ key, kind, stamp: crypto.randomUUID(), observation_id: observationId, name, value }] }
+    : { drop: [key] }).catch(journalTrouble);
 }
 
-/** {element: words} of the note boxes of a walkthrough left unfinished. */
-export async function noteDrafts(observationId) {
-  const drafts = await journal.entries('draft').catch(() => []);
-  return Object.fromEntries(drafts.filter((d) => d.observation_id === observationId).map((d) => [d.element, d.text]));
+export async function keptAside(kind, observationId) {
+  const found = await journaled(kind).catch(() => []);
+  return Object.fromEntries(found.filter((e) => e.observation_id === observationId).map((e) => [e.name, e.value]));
 }
 
-function timerKey(observationId, key) {
-  return `timer|${observationId}|${key}`;
-}
-
-/** Keeps that a look-for timer runs since `since` (ms since the epoch) from `base` seconds;
- * `running` false forgets it. */
-export function keepTimer(observationId, key, running, since = null, base = 0) {
-  const entryKey = timerKey(observationId, key);
-  const kept = running
-    ? { put: [{ key: entryKey, kind: 'timer', stamp: crypto.randomUUID(), observation_id: observationId, lookfor: key, since, base }] }
-    : { drop: [entryKey] };
-  return journal.write(kept).catch(journalTrouble);
-}
-
-/** {look-for key: {since, base}} of the timers of a walkthrough left running. */
-export async function runningTimers(observationId) {
-  const timers = await journal.entries('timer').catch(() => []);
-  return Object.fromEntries(timers.filter((t) => t.observation_id === observationId)
-    .map((t) => [t.lookfor, { since: t.since, base: t.base }]));
-}
-
-// Pages write what is typed when it may be the last moment to: the field is left, the page is
-// hidden, frozen or closed, or the app moves to another screen.
 if (typeof document !== 'undefined') {
-  journal.openJournal().catch(journalTrouble);
+  openJournal().catch(journalTrouble);
   const writeNow = () => { flushEdits().catch(() => {}); };
-  window.addEventListener('pagehide', writeNow);
-  window.addEventListener('hashchange', writeNow);
-  document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') writeNow(); });
-  document.addEventListener('freeze', writeNow);
-  document.addEventListener('focusout', writeNow);
+  for (const event of ['pagehide', 'hashchange']) window.addEventListener(event, writeNow);
+  for (const event of ['freeze', 'focusout']) document.addEventListener(event, writeNow);
+  document.addEventListener('visibilitychange', () => { if (document.hidden) writeNow(); });
 }
 
 // --- pulls ---------------------------------------------------------------------------------

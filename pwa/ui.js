@@ -120,40 +120,27 @@ export function namesOf(reference) {
   };
 }
 
-/** Words for a failed local write: the storage message for a full quota, one for storage another
- * tab holds, else the error's own. What is typed always stays on the screen. */
+/** Words for a failed local write: the storage message for a full quota, else the error's own. */
 export function writeProblem(error) {
   if (error && error.name === 'QuotaExceededError') return STORAGE_FULL;
-  if (error && (error.name === 'BlockedError' || error.name === 'VersionError')) {
-    return 'Not saved on this tablet yet: another Rounds tab holds its storage. Close other Rounds tabs (or reload '
-      + 'this one), then change something to try again. What you typed is still here.';
-  }
-  return `Not saved on this tablet: ${(error && error.message) || 'something went wrong'}. What you typed is still `
-    + 'here; change something to try again.';
+  return `Not saved on this tablet: ${(error && error.message) || 'something went wrong'}. What you typed stays `
+    + 'here; change it to try again.';
 }
 
 const secondsFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit', second: '2-digit' });
 const SLOW_MS = 3000;
-export const STILL_SAVING = 'Still saving: this tablet\'s storage has not answered yet (another Rounds tab may be '
-  + 'holding it). What you typed stays here; closing other Rounds tabs can help.';
+const STILL_SAVING = 'Still saving: another Rounds tab may hold the storage. Close it.';
 
-/**
- * The line that tells what is saved. `track(promise)` says "Saving…" at once, and "Saved on this
- * tablet at 10:42:07" only once every tracked write has resolved (the edits of records.js resolve
- * when their IndexedDB transaction has committed), or the problem (storage full first of all) in
- * an alert when one fails; it resolves true/false and never throws, so a screen can keep going.
- * `pending()` says "Saving…" for a change not handed over yet. A write still not done after
- * SLOW_MS is said to be waiting (STILL_SAVING, in the alert) until it is. The line's `data-state`
- * is "idle", "saving", "saved" or "failed" (for tests).
- */
+/** The save line. `track(write)` says "Saving…", then "Saved on this tablet at 10:42:07" once every
+ * tracked write has resolved, or the problem (alert) when one fails or takes over SLOW_MS;
+ * resolves true/false, never throws. `data-state`: "idle", "saving", "saved" or "failed". */
 export class SaveStatus {
   constructor() {
     this.text = h('span', {}, '');
     this.element = h('p', { class: 'save-status', role: 'status', 'data-state': 'idle' }, this.text);
     this.problem = h('p', { class: 'message', role: 'alert' });
     this.waiting = 0;
-    // Tracked writes are numbered in the order they start; `failed` is the last that failed.
-    this.started = 0;
+    this.started = 0;  // tracked writes, numbered as they start; `failed`: the last that failed
     this.failed = 0;
     this.slow = null;
   }
@@ -184,7 +171,6 @@ export class SaveStatus {
       await write;
       this.waiting -= 1;
       this.settled();
-      // A failure stands until a change made after it has been saved.
       if (number > this.failed) this.problem.textContent = '';
       if (!this.waiting && !this.problem.textContent) {
         this.element.dataset.state = 'saved';
