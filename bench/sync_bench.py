@@ -293,7 +293,9 @@ def enrol_devices(port: int, device_ids) -> dict[str, str]:
     login = json.dumps({"email": "observer@bench.rounds", "password": PASSWORD}).encode()
     status, me, response = call(connection, "POST", "/api/auth/login", login)
     expect(status == 200, f"POST /api/auth/login answered {status}: {me}")
-    headers = {"Cookie": response.getheader("Set-Cookie").split(";", 1)[0], "X-CSRF-Token": me["csrf_token"]}
+    # Sign-in sets the session cookie and a known-device cookie: send back every one of them.
+    cookies = "; ".join(value.split(";", 1)[0] for value in response.headers.get_all("Set-Cookie"))
+    headers = {"Cookie": cookies, "X-CSRF-Token": me["csrf_token"]}
     tokens = {}
     for n, device_id in enumerate(device_ids):
         body = json.dumps({"device_id": device_id, "name": f"bench-{n}"}).encode()
