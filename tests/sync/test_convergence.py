@@ -206,7 +206,7 @@ class SyncNetwork(RuleBasedStateMachine):
         self.owner = {}  # observation id -> its observer's id
         self.observed = {}  # observation id -> which teacher
         self.taken = set()  # observations the server created
-        self.creates = {}  # op id of a create -> (observer id, teacher, school index, template)
+        self.creates = {}  # op id of a create -> what decides its fate (see refusals_of_create)
         self.forbidden = []  # op ids of writes their author may not make
         self.notes = 0
 
