@@ -3,19 +3,27 @@
  *
  * Three panes, Teacher / Students / Task: "Add note" stores a timestamped note (`addNote`) and
  * lists it under the pane, newest first. The "Inference" toggle marks the next note as an
- * inference rather than evidence. The Task pane also holds the task demand. Below: the
- * template's look-fors (lookfors.js) and the class (grade, subject, segment, students present),
- * saved as typed (`queueObservationEdit`). An elapsed clock runs from `started_at`.
+ * inference rather than evidence. The Task pane also holds the task demand: the template's
+ * look-for bound to `task_demand` (`binds`) when it has one, asked there once and written to
+ * the field, else a plain choice. Below: the template's other look-fors (lookfors.js) and the
+ * class (grade, subject, segment, students present), saved as typed (`queueObservationEdit`);
+ * taps (look-fors, the task demand) at once (`updateObservation`); the save line says "Saving…"
+ * until they are written. A note box's words, and a running timer, outlive a reload (`keepAside`).
+ * An elapsed clock runs from `started_at` for CLOCK_HOURS; an older draft shows its start instead.
+ * It says who can read what is recorded. Narrower than wide landscape, a tab bar that stays at
+ * the top shows one part at a time: Teacher, Students, Task, Look-fors, Class.
  * Only the observer's own drafts can be edited here; anything else points to #/observation/<id>.
  *
  * Timing promises (a benchmark reads them): `performance.mark('capture-ready')` once the screen
  * is interactive, and `performance.measure('note-stored', {start: <tap>, end: <stored>})` per note.
  */
-import { addNote, flushEdits, getRecord, notesOf, onSaveProblem, queueObservationEdit, subscribe } from '../records.js';
 import {
-  SaveStatus, clockTime, debounce, elapsedText, h, namesOf, uid, walkthroughNotFound, writeProblem,
+  addNote, flushEdits, getRecord, keepAside, keptAside, notesOf, queueObservationEdit, subscribe, updateObservation,
+} from '../records.js';
+import {
+  SaveStatus, clockTime, dayAndTime, debounce, elapsedText, h, namesOf, uid, walkthroughNotFound,
 } from '../ui.js';
-import { lookforControls } from './lookfors.js';
+import { lookforControl, lookforControls } from './lookfors.js';
 
 const PANES = [
   { element: 'teacher', title: 'Teacher', label: 'What the teacher says or does' },
@@ -24,6 +32,7 @@ const PANES = [
 ];
 export const TASK_DEMANDS = ['Recall', 'Skill or concept', 'Strategic thinking', 'Extended thinking'];
 const NOTES_QUIET_MS = 1000;
+const CLOCK_HOURS = 2;  // no visit lasts longer
 const SEGMENTS = ['Opening', 'Direct instruction', 'Guided practice', 'Small-group work', 'Independent work',
   'Discussion', 'Closing'];
 
@@ -34,6 +43,42 @@ function noteItem(data) {
     h('span', { class: 'note-text' }, data.text));
 }
 
+/** The tab bar (app.css hides it in wide landscape), as [anchor, bar]: the anchor marks where the
+ * bar starts, so that a part shown next starts at its top. ARIA tabs: arrows, Home, End. */
+function partTabs(parts) {
+  let current = parts[0].name;
+  const anchor = h('div', { class: 'capture-tabs-anchor' });
+  const tabs = parts.map((part) => h('button', {
+    type: 'button', role: 'tab', id: `tab-${part.name}`, class: 'capture-tab', 'aria-controls': part.section.id,
+    onclick: () => show(part.name),
+  }, part.title));
+  function show(name, focus = false) {
+    current = name;
+    parts.forEach((part, index) => {
+      const on = part.name === name;
+      part.section.classList.toggle('is-current', on);
+      tabs[index].setAttribute('aria-selected', String(on));
+      tabs[index].tabIndex = on ? 0 : -1;
+      if (on && focus) tabs[index].focus();
+    });
+    // Coming from far down a long list of notes, the part shown next starts at its top.
+    const top = anchor.getBoundingClientRect().top + window.scrollY;
+    if (window.scrollY > top) window.scrollTo({ top });
+  }
+  const keys = (event) => {
+    const index = parts.findIndex((part) => part.name === current);
+    const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: parts.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    show(parts[(next + parts.length) % parts.length].name, true);
+  };
+  const bar = h('div', { class: 'capture-tabs', role: 'tablist', 'aria-label': 'Parts of this walkthrough',
+    onkeydown: keys }, tabs);
+  show(current);
+  return [anchor, bar];
+}
+
+/** A labelled input; `onValue(input)` on every change of it. */
 function textField(label, value, attrs, onValue) {
   const id = uid('field');
   return h('div', { class: 'field' },
@@ -41,9 +86,22 @@ function textField(label, value, attrs, onValue) {
     h('input', { id, value: value ?? '', ...attrs, oninput: (event) => onValue(event.target) }));
 }
 
+/** Words saved as typed (a last space too), trimmed once left; none is null. */
+function wordsField(label, value, attrs, save) {
+  const field = textField(label, value, attrs, (input) => save(input.value.trim() ? input.value : null));
+  field.querySelector('input').addEventListener('change', (event) => {
+    const typed = event.target.value;
+    if (typed === typed.trim()) return;
+    event.target.value = typed.trim();
+    save(typed.trim() || null);
+  });
+  return field;
+}
+
 export async function render(main, [id], ctx) {
   document.title = 'Capture · Rounds';
-  const record = id ? await getRecord('observation', id) : null;
+  const [record, drafts, timers] = id
+    ? await Promise.all([getRecord('observation', id), keptAside('draft', id), keptAside('timer', id)]) : [];
   const data = record && record.data;
   const names = namesOf(ctx.reference);
   if (!data || data.deleted) {
@@ -59,12 +117,8 @@ export async function render(main, [id], ctx) {
   }
 
   const saved = new SaveStatus();
-  const track = debounce(() => saved.track(flushEdits()), 400);
-  const edit = (fields) => {
-    queueObservationEdit(id, fields);
-    saved.pending();
-    track();
-  };
+  const edit = (fields) => saved.track(queueObservationEdit(id, fields));
+  const editNow = (fields) => saved.track(updateObservation(id, fields));
 
   // --- the inference toggle ---
   let inference = false;
@@ -79,25 +133,33 @@ export async function render(main, [id], ctx) {
   // --- the three panes ---
   const panes = PANES.map((pane) => {
     const inputId = `note-${pane.element}`;
-    const input = h('textarea', { id: inputId, rows: '3', maxlength: '5000', class: 'note-input' });
+    const input = h('textarea', { id: inputId, rows: '3', maxlength: '5000', class: 'note-input',
+      value: drafts[pane.element] || '', oninput: () => keepAside('draft', id, pane.element, input.value) });
     const hint = h('p', { class: 'field-error', id: `${inputId}-error`, 'aria-live': 'polite' });
     input.setAttribute('aria-describedby', hint.id);
     const list = h('ol', { class: 'notes', 'aria-label': `${pane.title} notes, newest first` });
     const add = h('button', { type: 'button', class: 'button primary add-note',
       'aria-label': `Add note about ${pane.element === 'students' ? 'students' : `the ${pane.element}`}` }, 'Add note');
-    const section = h('section', { class: 'pane', 'aria-labelledby': `pane-${pane.element}` },
+    const section = h('section', { class: 'pane capture-section', id: `part-${pane.element}`,
+      'aria-labelledby': `pane-${pane.element}` },
       h('h2', { id: `pane-${pane.element}` }, pane.title),
       h('div', { class: 'field' }, h('label', { for: inputId }, pane.label), input, hint), add);
     return { ...pane, input, hint, list, add, section };
   });
 
+  const template = (ctx.reference.templates || []).find((t) => t.id === data.template_id);
+  // The template's look-for that stands for the task demand, if any: asked once, here.
+  const boundDemand = (template?.lookfors || []).find((lookfor) => lookfor.binds === 'task_demand');
   const taskPane = panes[2];
   const demandId = uid('field');
-  taskPane.section.append(h('div', { class: 'field task-demand' },
-    h('label', { for: demandId }, 'Task demand'),
-    h('select', { id: demandId, onchange: (event) => edit({ task_demand: event.target.value || null }) },
-      h('option', { value: '' }, 'Not chosen yet'),
-      TASK_DEMANDS.map((demand) => h('option', { value: demand, selected: data.task_demand === demand }, demand)))));
+  taskPane.section.append(boundDemand
+    ? h('div', { class: 'task-demand' }, lookforControl(boundDemand, data.task_demand,
+      (key, value, now) => (now ? editNow : edit)({ task_demand: value })))
+    : h('div', { class: 'field task-demand' },
+      h('label', { for: demandId }, 'Task demand'),
+      h('select', { id: demandId, onchange: (event) => editNow({ task_demand: event.target.value || null }) },
+        h('option', { value: '' }, 'Not chosen yet'),
+        TASK_DEMANDS.map((demand) => h('option', { value: demand, selected: data.task_demand === demand }, demand)))));
   for (const pane of panes) pane.section.append(pane.list);
 
   // The write starts first and the screen changes after it, so that nothing on the page (layout,
@@ -124,6 +186,7 @@ export async function render(main, [id], ctx) {
     } else {
       // Nothing was stored: give the words back so nothing typed is lost.
       pane.input.value = pane.input.value ? `${text}\n${pane.input.value}` : text;
+      keepAside('draft', id, pane.element, pane.input.value);
     }
     if (document.activeElement !== pane.input) pane.input.focus();
   }
@@ -150,34 +213,32 @@ export async function render(main, [id], ctx) {
   }
 
   // --- look-fors and class ---
-  const template = (ctx.reference.templates || []).find((t) => t.id === data.template_id);
-  const lookfors = template ? lookforControls(template.lookfors, data.lookfors,
-    (key, value, now) => {
-      queueObservationEdit(id, { lookfors: { [key]: value } });
-      saved.pending();
-      if (now) saved.track(flushEdits());
-      else track();
-    }) : null;
-  const lookforSection = h('section', { class: 'card lookfors', 'aria-labelledby': 'lookfors-heading' },
+  const lookfors = template ? lookforControls(template.lookfors.filter((lookfor) => !lookfor.binds), data.lookfors,
+    (key, value, now) => (now ? editNow : edit)({ lookfors: { [key]: value } }),
+    { running: timers, keep: (key, run) => keepAside('timer', id, key, run) }) : null;
+  const lookforSection = h('section', { class: 'card lookfors capture-section', id: 'part-lookfors',
+    'aria-labelledby': 'lookfors-heading' },
     h('h2', { id: 'lookfors-heading' }, 'Look-fors'),
     template ? [
       h('p', { class: 'muted' }, template.name),
       template.problem_of_practice ? h('p', { class: 'problem' }, 'Problem of practice: ', template.problem_of_practice) : null,
+      boundDemand ? h('p', { class: 'muted bound-elsewhere' }, `${boundDemand.label}: in the Task pane.`) : null,
       lookfors.element,
     ] : h('p', { class: 'muted' }, data.template_id
       ? 'The look-fors of this walkthrough are not on this tablet yet; they come with the next sync.'
       : 'No look-fors for this school: notes only.'));
 
   const studentsProblem = h('p', { class: 'field-error', 'aria-live': 'polite' });
-  const classSection = h('section', { class: 'card class-context', 'aria-labelledby': 'class-heading' },
+  const classSection = h('section', { class: 'card class-context capture-section', id: 'part-class',
+    'aria-labelledby': 'class-heading' },
     h('h2', { id: 'class-heading' }, 'Class'),
     h('div', { class: 'field-grid' },
-      textField('Grade', data.grade, { maxlength: '32', autocomplete: 'off' },
-        (input) => edit({ grade: input.value.trim() || null })),
-      textField('Subject', data.subject, { maxlength: '100', autocomplete: 'off' },
-        (input) => edit({ subject: input.value.trim() || null })),
-      textField('Segment', data.segment, { maxlength: '100', list: 'segments', autocomplete: 'off' },
-        (input) => edit({ segment: input.value.trim() || null })),
+      wordsField('Grade', data.grade, { maxlength: '32', autocomplete: 'off' },
+        (typed) => edit({ grade: typed })),
+      wordsField('Subject', data.subject, { maxlength: '100', autocomplete: 'off' },
+        (typed) => edit({ subject: typed })),
+      wordsField('Segment', data.segment, { maxlength: '100', list: 'segments', autocomplete: 'off' },
+        (typed) => edit({ segment: typed })),
       textField('Students present', data.students_present, { type: 'number', inputmode: 'numeric', min: '0', max: '1000' },
         (input) => {
           const count = input.value === '' ? null : Number(input.value);
@@ -190,24 +251,44 @@ export async function render(main, [id], ctx) {
 
   // --- header: who, clock, saved line, review ---
   const clock = h('span', { class: 'clock-time' });
+  const clockLine = h('p', { class: 'clock' }, 'Elapsed ', clock);
   const started = Date.parse(data.started_at);
-  const tick = () => { clock.textContent = elapsedText((Date.now() - started) / 1000); };
-  tick();
-  const ticking = setInterval(tick, 1000);
+  let ticking = null;
+  /** Shows the elapsed time, or (false) the start of a draft older than a visit. */
+  const tick = () => {
+    const seconds = (Date.now() - started) / 1000;
+    if (seconds < CLOCK_HOURS * 3600) {
+      clock.textContent = elapsedText(seconds);
+      return true;
+    }
+    clearInterval(ticking);
+    clockLine.textContent = `Started ${dayAndTime(data.started_at)}`;
+    return false;
+  };
+  if (tick()) ticking = setInterval(tick, 1000);
+
+  const teacher = names.person(data.teacher_id);
+  const school = names.school(data.school_id);
+  const parts = [...panes.map((pane) => ({ name: pane.element, title: pane.title, section: pane.section })),
+    { name: 'lookfors', title: 'Look-fors', section: lookforSection },
+    { name: 'class', title: 'Class', section: classSection }];
 
   main.append(
     h('div', { class: 'screen-head' },
       h('div', {},
-        h('h1', {}, `Walkthrough with ${names.person(data.teacher_id)}`),
-        h('p', { class: 'muted' }, names.school(data.school_id), ' · started ', clockTime(data.started_at))),
+        h('h1', {}, `Walkthrough with ${teacher}`),
+        h('p', { class: 'muted' }, school, ' · started ', clockTime(data.started_at)),
+        h('p', { class: 'muted audience' }, `Only you can read this walkthrough until you submit it. Then ${teacher} `
+          + `and district staff who oversee ${school} can read all of it.`)),
       h('a', { class: 'button primary', href: `#/review/${id}` }, 'Review and feedback')),
     h('div', { class: 'capture-bar' },
-      h('p', { class: 'clock' }, 'Elapsed ', clock),
+      clockLine,
       h('div', { class: 'inference-control' }, inferenceToggle,
         h('p', { id: 'inference-help', class: 'help' },
           'Turn on before a note that is your interpretation, not what you saw or heard. It marks the next note only.')),
       saved.element),
     saved.problem,
+    ...partTabs(parts),
     h('div', { class: 'capture-panes' }, panes.map((pane) => pane.section)),
     h('div', { class: 'capture-details' }, lookforSection, classSection));
 
@@ -215,13 +296,11 @@ export async function render(main, [id], ctx) {
   // Notes added here are shown at once; re-reading waits for a quiet moment, so that it never
   // holds up the next note's write (IndexedDB runs a write after the reads queued before it).
   const stopNotes = subscribe(debounce(() => { showNotes().catch((error) => console.error(error)); }, NOTES_QUIET_MS));
-  const stopProblems = onSaveProblem((error) => { saved.problem.textContent = writeProblem(error); });
   performance.mark('capture-ready');
 
   return async () => {
     clearInterval(ticking);
     stopNotes();
-    stopProblems();
     if (lookfors) lookfors.stop();
     await flushEdits().catch((error) => console.error(error));
   };

@@ -3,16 +3,18 @@
  * - yes_no: two toggle buttons, Yes and No (tapping the pressed one clears it: null);
  * - count: a stepper, "One less" / "One more" around the number (never below 0);
  * - scale: a radio group of the levels (the value is the level's label);
- * - timer: Start/Pause around a running clock; the value is the accumulated whole seconds;
+ * - timer: Start (Resume once it has time on it)/Pause around a running clock; the value is the
+ *   accumulated whole seconds;
  * - text: a textarea.
  *
- * `lookforControls(lookfors, values, save)` returns `{element, stop}`. `save(key, value, now)`
- * is called on every change (`now` true when it should be written at once, not coalesced with
- * typing). `stop()` pauses running timers and saves them; the screen calls it when it closes.
+ * `lookforControls(lookfors, values, save, timing)` returns `{element, stop}`. `save(key, value,
+ * now)` is called on every change, `now` true for a tap. `timing` = `{running: {key: {since,
+ * base}}, keep(key, run or null)}` keeps a timer's run past the page. `stop()` pauses timers.
  */
 import { elapsedText, h, uid } from '../ui.js';
 
 const TIMER_SAVE_MS = 30000;
+const TIMER_RESUME_MS = 2 * 60 * 60 * 1000;
 
 function yesNo(lookfor, value, save) {
   let current = typeof value === 'boolean' ? value : null;
@@ -22,7 +24,7 @@ function yesNo(lookfor, value, save) {
     onclick: () => {
       current = current === answer ? null : answer;
       buttons.forEach((button, index) => button.setAttribute('aria-pressed', String(current === [true, false][index])));
-      save(lookfor.key, current);
+      save(lookfor.key, current, true);
     },
   }, answer ? 'Yes' : 'No'));
   return h('div', { class: 'lookfor', role: 'group', 'aria-labelledby': labelId },
@@ -39,7 +41,7 @@ function counter(lookfor, value, save) {
     count = Math.max(0, count + by);
     shown.textContent = String(count);
     less.disabled = count === 0;
-    save(lookfor.key, count);
+    save(lookfor.key, count, true);
   };
   less.addEventListener('click', () => change(-1));
   return h('div', { class: 'lookfor', role: 'group', 'aria-labelledby': labelId },
@@ -54,50 +56,77 @@ function scale(lookfor, value, save) {
     h('legend', { class: 'lookfor-label' }, lookfor.label),
     h('div', { class: 'segmented' }, (lookfor.levels || []).map((level) => h('label', { class: 'level' },
       h('input', { type: 'radio', name, value: level, checked: value === level,
-        onchange: () => save(lookfor.key, level) }),
+        onchange: () => save(lookfor.key, level, true) }),
       h('span', {}, level)))));
 }
 
-function timer(lookfor, value, save, stops) {
+function timer(lookfor, value, save, stops, timing = {}) {
+  const key = lookfor.key;
   let saved = Number.isInteger(value) ? value : 0;
-  let since = null;
+  let since = null;  // Date.now() when the run began, null while paused
   let ticking = null;
   let lastSave = 0;
   const labelId = uid('lookfor');
-  const seconds = () => saved + (since === null ? 0 : Math.floor((performance.now() - since) / 1000));
+  const seconds = () => saved + (since === null ? 0 : Math.max(0, Math.floor((Date.now() - since) / 1000)));
   const clock = h('span', { class: 'timer-clock' }, elapsedText(saved));
-  const button = h('button', { type: 'button', class: 'button secondary small timer-button' }, 'Start');
+  const button = h('button', { type: 'button', class: 'button secondary small timer-button' });
+  const show = () => {
+    let word = saved > 0 ? 'Resume' : 'Start';
+    if (since !== null) word = 'Pause';
+    button.textContent = word;
+    button.setAttribute('aria-label', `${word} timing: ${lookfor.label}`);
+    clock.textContent = elapsedText(seconds());
+  };
   const tick = () => {
     clock.textContent = elapsedText(seconds());
     // A long run is saved now and then, so a tablet that dies mid-lesson keeps most of it.
-    if (performance.now() - lastSave > TIMER_SAVE_MS) {
-      lastSave = performance.now();
-      save(lookfor.key, seconds());
+    if (Date.now() - lastSave > TIMER_SAVE_MS) {
+      lastSave = Date.now();
+      save(key, seconds(), true);
     }
+  };
+  const run = (from, base) => {
+    saved = base;
+    since = from;
+    lastSave = Date.now();
+    ticking = setInterval(tick, 250);
+    show();
   };
   const pause = () => {
     if (since === null) return;
     saved = seconds();
     since = null;
     clearInterval(ticking);
-    button.textContent = 'Start';
-    button.setAttribute('aria-label', `Start timing: ${lookfor.label}`);
-    clock.textContent = elapsedText(saved);
-    save(lookfor.key, saved, true);
+    if (timing.keep) timing.keep(key, null);
+    show();
+    save(key, saved, true);
   };
-  button.setAttribute('aria-label', `Start timing: ${lookfor.label}`);
+  const leaving = (event) => {
+    if (since !== null && (event.type === 'pagehide' || document.hidden)) save(key, seconds(), true);
+  };
+  window.addEventListener('pagehide', leaving);
+  document.addEventListener('visibilitychange', leaving);
   button.addEventListener('click', () => {
     if (since !== null) {
       pause();
       return;
     }
-    since = performance.now();
-    lastSave = since;
-    ticking = setInterval(tick, 250);
-    button.textContent = 'Pause';
-    button.setAttribute('aria-label', `Pause timing: ${lookfor.label}`);
+    run(Date.now(), saved);
+    if (timing.keep) timing.keep(key, { since, base: saved });
+    if (!Number.isInteger(value)) {  // timed, if only 0:00, not "Not recorded"
+      value = saved;
+      save(key, saved, true);
+    }
   });
-  stops.push(pause);
+  const left = timing.running && timing.running[key];
+  if (left && Date.now() - left.since < TIMER_RESUME_MS) run(left.since, left.base);
+  else if (left && timing.keep) timing.keep(key, null);
+  show();
+  stops.push(() => {
+    pause();
+    window.removeEventListener('pagehide', leaving);
+    document.removeEventListener('visibilitychange', leaving);
+  });
   return h('div', { class: 'lookfor', role: 'group', 'aria-labelledby': labelId },
     h('p', { id: labelId, class: 'lookfor-label' }, lookfor.label),
     h('div', { class: 'timer' }, clock, button));
@@ -113,11 +142,17 @@ function text(lookfor, value, save) {
 
 const KINDS = { yes_no: yesNo, count: counter, scale, timer, text };
 
-export function lookforControls(lookfors, values, save) {
+/** One look-for's control, for a look-for shown apart from the list: one bound to a core field
+ * (`binds`) sits with that field on the screen. `save(key, value, now)` as below. */
+export function lookforControl(lookfor, value, save, stops = []) {
+  return (KINDS[lookfor.kind] || text)(lookfor, value, save, stops);
+}
+
+export function lookforControls(lookfors, values, save, timing = {}) {
   const stops = [];
   const element = h('div', { class: 'lookfor-list' }, lookfors.map((lookfor) => {
     const make = KINDS[lookfor.kind] || text;
-    return make(lookfor, (values || {})[lookfor.key], save, stops);
+    return make(lookfor, (values || {})[lookfor.key], save, stops, timing);
   }));
   return { element, stop: () => stops.forEach((pause) => pause()) };
 }

@@ -4,10 +4,11 @@
  * Nothing recorded about a teacher is hidden from them.
  *
  * The observed teacher (me.person.id == teacher_id) answers here: "Acknowledge" (acknowledged_at
- * = now), a reflection (saved as typed) and a 1-5 rating; these sync back to the observer. The
- * observer and district staff see that response, or "Not acknowledged yet"; the observer also
- * gets a link back to editing while the walkthrough is a draft. Open conflicts on the record
- * link to #/conflicts. Kept current as data changes (keep-current.js).
+ * = now), a reflection (saved as typed) and a 1-5 rating; these sync back to the observer. Their
+ * tablet records `read_at` when they first open shared feedback. The observer and district staff
+ * see that response; the observer gets a link back to editing a draft. Who can read what is
+ * written is said as server/authz.py rules it. A look-for bound to a core field (`binds`) shows
+ * with that field. Open conflicts link to #/conflicts. Kept current as data changes.
  */
 import { feedbackOf, flushEdits, getRecord, notesOf, nowIso, queueFeedbackEdit, saveFeedback } from '../records.js';
 import { keepCurrent } from '../keep-current.js';
@@ -15,6 +16,9 @@ import {
   ELEMENT_NAMES, USEFULNESS, fieldLabel, lookforInWords, lookforOf, templateOf, valueInWords,
 } from '../fields.js';
 import { SaveStatus, clockTime, dayAndTime, h, namesOf, walkthroughNotFound } from '../ui.js';
+
+// Feedback this tablet is already marking as read: a re-render must not write it twice.
+const markingRead = new Set();
 
 const PANES = [
   { element: 'teacher', summary: 'teacher_doing' },
@@ -55,10 +59,12 @@ function pane(title, summary, notes, extra = null) {
       : (summary ? null : h('p', { class: 'muted' }, 'Nothing noted.')));
 }
 
-function corePanes(data, notes) {
+function corePanes(data, notes, template) {
+  const demand = (template?.lookfors || []).find((lookfor) => lookfor.binds === 'task_demand');
   const panes = PANES.map(({ element, summary }) => pane(ELEMENT_NAMES[element], data[summary],
     notes.filter((note) => note.data.element === element),
-    element === 'task' && data.task_demand ? h('p', {}, `Task demand: ${data.task_demand}`) : null));
+    element === 'task' && data.task_demand
+      ? h('p', {}, `${demand ? demand.label : 'Task demand'}: ${data.task_demand}`) : null));
   const structure = notes.filter((note) => note.data.element === 'structure');
   if (structure.length) panes.push(pane(ELEMENT_NAMES.structure, '', structure));
   return h('div', { class: 'core-panes' }, panes);
@@ -66,7 +72,9 @@ function corePanes(data, notes) {
 
 function lookfors(data, template) {
   const values = data.lookfors || {};
-  const known = (template?.lookfors || [])
+  // A bound look-for's answer is its core field, shown in the Task pane; a value stored under its
+  // key anyway (recorded before the binding reached the tablet) is shown as recorded.
+  const known = (template?.lookfors || []).filter((lookfor) => !lookfor.binds || lookfor.key in values)
     .map((lookfor) => [lookfor.label, lookforInWords(lookfor, values[lookfor.key])]);
   const others = Object.keys(values).filter((key) => !lookforOf(template, key))
     .map((key) => [fieldLabel(`lookfors.${key}`, template), lookforInWords(null, values[key])]);
@@ -78,7 +86,7 @@ function lookfors(data, template) {
   ];
 }
 
-function feedbackBody(feedback, isObserver, observerName) {
+function feedbackBody(feedback, isObserver, observerName, readers) {
   if (!feedback || (!feedback.data.released && !isObserver)) {
     return h('p', { class: 'muted' }, 'No feedback has been shared yet.');
   }
@@ -87,8 +95,8 @@ function feedbackBody(feedback, isObserver, observerName) {
     ? [f.support_commitment, f.support_due ? ` (by ${valueInWords('support_due', f.support_due)})` : ''].join('') : '';
   return [
     f.released ? null
-      : h('p', { class: 'note-box' }, 'Not shared with the teacher yet: it is shared when the walkthrough '
-        + 'is submitted.'),
+      : h('p', { class: 'note-box' }, `Not shared yet: only you can read it. Once the walkthrough is submitted, `
+        + `${readers} can read it.`),
     details([['What went well', f.glow], ['A question to think about', f.wonder], ['One next step', f.next_step],
       [isObserver ? 'Support I will provide' : `Support ${observerName} will provide`, support]]),
   ];
@@ -96,11 +104,12 @@ function feedbackBody(feedback, isObserver, observerName) {
 
 function responseView(feedback) {
   const f = feedback?.data;
+  const opened = f?.read_at ? `First opened ${dayAndTime(f.read_at)}. ` : '';
   if (!f || !f.acknowledged_at) {
-    return [h('p', {}, 'Not acknowledged yet.'),
+    return [h('p', {}, f?.read_at ? opened : 'Not opened yet. ', 'Not acknowledged yet.'),
       f && (f.reflection || f.usefulness) ? responseDetails(f) : null];
   }
-  return [h('p', {}, `Acknowledged ${dayAndTime(f.acknowledged_at)}.`), responseDetails(f)];
+  return [h('p', {}, opened, `Acknowledged ${dayAndTime(f.acknowledged_at)}.`), responseDetails(f)];
 }
 
 function responseDetails(f) {
@@ -108,8 +117,11 @@ function responseDetails(f) {
     ['How useful was this feedback?', f.usefulness ? valueInWords('usefulness', f.usefulness) : 'Not rated yet']]);
 }
 
-function responseForm(id, feedback, observerName, status, ctx, actions) {
+function responseForm(id, feedback, observerName, schoolName, status, ctx, actions) {
   const f = feedback.data;
+  const audience = h('p', { id: 'response-audience', class: 'note-box' },
+    `Who can read your response: ${observerName}, who observed you, and district staff who oversee `
+    + `${schoolName}. They can also see when you first opened this walkthrough.`);
   const acknowledge = f.acknowledged_at
     ? h('p', { id: 'acknowledged', tabindex: '-1' }, `You acknowledged this feedback ${dayAndTime(f.acknowledged_at)}.`)
     : h('div', { class: 'field' },
@@ -137,18 +149,17 @@ function responseForm(id, feedback, observerName, status, ctx, actions) {
     })));
   const reflection = h('div', { class: 'field' },
     h('label', { for: 'reflection' }, 'Your reflection'),
-    h('p', { id: 'reflection-hint', class: 'muted' },
-      `What you make of it, or what you will try. ${observerName} will read it.`),
+    h('p', { id: 'reflection-hint', class: 'muted' }, 'What you make of it, or what you will try.'),
     h('textarea', {
-      id: 'reflection', rows: '5', maxlength: '5000', value: f.reflection || '', 'aria-describedby': 'reflection-hint',
-      oninput: (event) => queueFeedbackEdit(id, { reflection: event.target.value }),
-      onchange: () => status.track(flushEdits()),
+      id: 'reflection', rows: '5', maxlength: '5000', value: f.reflection || '',
+      'aria-describedby': 'reflection-hint response-audience',
+      oninput: (event) => status.track(queueFeedbackEdit(id, { reflection: event.target.value })),
     }));
   const answered = f.acknowledged_at || f.reflection || f.usefulness;
-  let sync = `${observerName} sees what you write here once this tablet syncs.`;
-  if (feedback.pending) sync = `Saved on this tablet; ${observerName} sees it once this tablet syncs.`;
-  else if (answered) sync = `Synced: ${observerName} can see your response.`;
-  return [acknowledge, reflection, rating, h('p', { class: 'muted' }, sync), status.element, status.problem];
+  let sync = 'They see what you write here once this tablet syncs.';
+  if (feedback.pending) sync = 'Saved on this tablet; they see it once this tablet syncs.';
+  else if (answered) sync = 'Synced: they can see your response.';
+  return [audience, acknowledge, reflection, rating, h('p', { class: 'muted' }, sync), status.element, status.problem];
 }
 
 function conflictNotice(conflicts, template) {
@@ -174,6 +185,15 @@ async function build(id, ctx, status, actions) {
   const observerName = names.person(data.observer_id);
   const conflicts = [...(record.conflicts || []), ...(feedback?.conflicts || [])];
   const released = feedback?.data.released;
+  const schoolName = names.school(data.school_id);
+  const readers = `${names.person(data.teacher_id)} and district staff who oversee ${schoolName}`;
+  if (isTeacher && released && !feedback.data.read_at && !markingRead.has(feedback.record_id)) {
+    markingRead.add(feedback.record_id);
+    saveFeedback(id, { read_at: nowIso() }).catch((error) => {
+      markingRead.delete(feedback.record_id);
+      console.error(error);
+    });
+  }
   document.title = 'Walkthrough · Rounds';
   return [
     h('h1', { tabindex: '-1' },
@@ -181,8 +201,9 @@ async function build(id, ctx, status, actions) {
     h('p', { class: 'lede' }, `${when(data)} · ${names.school(data.school_id)}`),
     conflictNotice(conflicts, template),
     isObserver && data.status === 'draft'
-      ? h('p', { class: 'note-box' }, 'This walkthrough is still a draft. ',
-        h('a', { href: `#/capture/${id}` }, 'Continue editing')) : null,
+      ? h('p', { class: 'note-box' }, `This walkthrough is still a draft: only you can read it. Once you submit it, `
+        + `${readers} can read all of it. `,
+      h('a', { href: `#/capture/${id}` }, 'Continue editing')) : null,
     section('about-heading', 'About this walkthrough', details([
       ['Teacher', names.person(data.teacher_id)], ['Observer', isObserver ? `${observerName} (you)` : observerName],
       ['School', names.school(data.school_id)],
@@ -192,15 +213,16 @@ async function build(id, ctx, status, actions) {
       ['Grade', data.grade], ['Subject', data.subject], ['Segment', data.segment],
       ['Students present', data.students_present],
     ])),
-    section('core-heading', 'The instructional core', corePanes(data, notes),
+    section('core-heading', 'The instructional core', corePanes(data, notes, template),
       notes.some((note) => note.data.is_inference)
         ? h('p', { class: 'muted' },
           'Notes marked “Inference” are the observer’s interpretation, not what was seen or heard.') : null),
     section('lookfors-heading', 'Look-fors', lookfors(data, template)),
-    section('feedback-heading', 'Feedback', feedbackBody(feedback, isObserver, observerName)),
+    section('feedback-heading', 'Feedback', feedbackBody(feedback, isObserver, observerName, readers)),
     released || (feedback && isObserver)
       ? section('response-heading', isTeacher ? 'Your response' : "The teacher's response",
-        isTeacher ? responseForm(id, feedback, observerName, status, ctx, actions) : responseView(feedback)) : null,
+        isTeacher ? responseForm(id, feedback, observerName, schoolName, status, ctx, actions)
+          : responseView(feedback)) : null,
   ];
 }
 

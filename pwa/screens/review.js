@@ -2,19 +2,22 @@
  * Review and feedback (#/review/<observation_id>): the observer's half of the feedback, then submit.
  *
  * Fields, all saved as typed on this tablet: "What went well" (glow), "A question to think about"
- * (wonder), "One next step" (next_step), "Support I will provide" (support_commitment), "By when"
- * (support_due, a date) via `queueFeedbackEdit`; optional summaries of what the teacher and the
- * students were doing and of the task via `queueObservationEdit`. The next step and the support
+ * (wonder), "One next step" (next_step), "Support I will provide" (support_commitment) via
+ * `queueFeedbackEdit`, "By when" (support_due, a date) at once via `saveFeedback`; optional
+ * summaries of what the teacher and the students were doing and of the task via
+ * `queueObservationEdit`. The save line says "Saving…" until what changed is written. The next step and the support
  * are needed before "Submit and share with <teacher>", which asks for confirmation, calls
  * `submitObservation` and opens #/observation/<id>. "Delete walkthrough" asks first, then deletes
- * and returns to Today. Only the observer's own drafts are reviewed here.
+ * and returns to Today. Only the observer's own drafts are reviewed here. It says who can read
+ * what is written (server/authz.py): the observer alone until submitted, then also the teacher and
+ * district staff who oversee the school.
  */
 import {
-  deleteObservation, feedbackOf, flushEdits, getRecord, notesOf, onSaveProblem, queueFeedbackEdit,
-  queueObservationEdit, submitObservation,
+  deleteObservation, feedbackOf, flushEdits, getRecord, notesOf, queueFeedbackEdit,
+  queueObservationEdit, saveFeedback, submitObservation,
 } from '../records.js';
 import {
-  SaveStatus, confirmDialog, debounce, h, namesOf, plural, uid, walkthroughNotFound, writeProblem,
+  SaveStatus, confirmDialog, h, namesOf, plural, uid, walkthroughNotFound, writeProblem,
 } from '../ui.js';
 
 const NEEDED = 'Needed before you submit.';
@@ -52,6 +55,7 @@ export async function render(main, [id], ctx) {
     return null;
   }
   const teacher = names.person(data.teacher_id);
+  const school = names.school(data.school_id);
   if (data.observer_id !== ctx.me.person.id || data.status !== 'draft') {
     main.append(h('h1', {}, 'Review and feedback'),
       h('p', {}, data.status === 'draft' ? 'Only its observer can write this feedback.'
@@ -63,13 +67,9 @@ export async function render(main, [id], ctx) {
   const given = (feedback && feedback.data) || {};
 
   const saved = new SaveStatus();
-  const confirmSaved = debounce(() => saved.track(flushEdits()), 400);
+  // Typing is written within half a second, a date at once; the line says "Saved" once written.
   const bind = (input, write) => {
-    input.addEventListener('input', () => {
-      write(input.value);
-      saved.pending();
-      confirmSaved();
-    });
+    input.addEventListener('input', () => { saved.track(write(input.value)); });
   };
 
   const glow = area('What went well', given.glow, { help: 'Evidence from the notes of something that worked.' });
@@ -83,7 +83,7 @@ export async function render(main, [id], ctx) {
   for (const [field, name] of [[glow, 'glow'], [wonder, 'wonder'], [nextStep, 'next_step'], [support, 'support_commitment']]) {
     bind(field.input, (value) => queueFeedbackEdit(id, { [name]: value }));
   }
-  bind(due, (value) => queueFeedbackEdit(id, { support_due: value || null }));
+  bind(due, (value) => saveFeedback(id, { support_due: value || null }));
 
   const needed = [nextStep, support];
   const showNeeded = (insist) => {
@@ -119,7 +119,8 @@ export async function render(main, [id], ctx) {
     }
     const yes = await confirmDialog({
       title: `Submit and share with ${teacher}?`,
-      body: [`${teacher} will be able to read the whole walkthrough: every note, the look-fors, the class details and your feedback.`,
+      body: [`${teacher} will be able to read the whole walkthrough: every note, the look-fors, the class details `
+        + `and your feedback, and so will district staff who oversee ${school}.`,
         'It is sent when this tablet next syncs, right away if it is online. After that it can no longer be changed here.'],
       confirm: 'Yes, submit and share', cancel: 'Not yet',
     });
@@ -157,13 +158,15 @@ export async function render(main, [id], ctx) {
     h('div', { class: 'screen-head' },
       h('div', {},
         h('h1', {}, 'Review and feedback'),
-        h('p', { class: 'muted' }, `${teacher} · ${names.school(data.school_id)}`)),
+        h('p', { class: 'muted' }, `${teacher} · ${school}`)),
       h('a', { class: 'button secondary', href: `#/capture/${id}` }, 'Back to notes')),
     h('div', { class: 'capture-bar' }, h('p', {}, evidenceSummary(notes)), saved.element),
     saved.problem,
     h('div', { class: 'review-layout' },
       h('section', { class: 'card', 'aria-labelledby': 'feedback-heading' },
         h('h2', { id: 'feedback-heading' }, `Feedback for ${teacher}`),
+        h('p', { class: 'note-box audience' }, `Only you can read this until you submit. Then ${teacher} and district `
+          + `staff who oversee ${school} can read it, with your notes, look-fors and summary.`),
         glow.field, wonder.field, nextStep.field, support.field,
         h('div', { class: 'field' }, h('label', { for: dueId }, 'By when'), due)),
       h('section', { class: 'card', 'aria-labelledby': 'summary-heading' },
@@ -173,9 +176,7 @@ export async function render(main, [id], ctx) {
     h('div', { class: 'review-actions' }, submit, remove));
   showNeeded(false);
 
-  const stopProblems = onSaveProblem((error) => { saved.problem.textContent = writeProblem(error); });
   return async () => {
-    stopProblems();
     await flushEdits().catch((error) => console.error(error));
   };
 }

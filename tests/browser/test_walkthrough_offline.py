@@ -90,11 +90,12 @@ def record_notes_lookfors_and_class(page):
             expect(pane.get_by_role("listitem").first).to_contain_text(text)
             expect(pane.get_by_label(label)).to_have_value("")
     expect(page.get_by_role("button", name="Inference")).to_have_attribute("aria-pressed", "false")
-    page.get_by_label("Task demand").select_option("Strategic thinking")
+    # The template's task-demand look-for stands for the task demand: asked once, in the Task pane.
+    page.get_by_role("region", name="Task", exact=True).get_by_role(
+        "group", name="Cognitive demand of the task").get_by_label("Strategic thinking").check()
 
     lookfor(page, "Learning target is posted in student-friendly words").get_by_role("button", name="Yes").click()
     lookfor(page, "Students can say what they are learning and why").get_by_label("Most").check()
-    lookfor(page, "Cognitive demand of the task").get_by_label("Strategic thinking").check()
     questions = lookfor(page, "Questions asked by students")
     for button in ("One more", "One more", "One more", "One less"):
         questions.get_by_role("button", name=button).click()
@@ -106,7 +107,7 @@ def record_notes_lookfors_and_class(page):
     talk.get_by_role("button", name="Start timing").click()
     page.wait_for_timeout(2200)
     talk.get_by_role("button", name="Pause timing").click()
-    expect(talk.get_by_role("button", name="Start timing")).to_be_visible()
+    expect(talk.get_by_role("button", name="Resume timing")).to_be_visible()
     minutes, seconds = talk.locator(".timer-clock").inner_text().split(":")
     talk_seconds = int(minutes) * 60 + int(seconds)
     assert talk_seconds >= 2
@@ -150,7 +151,6 @@ def expect_capture_kept(page, talk_seconds):
         for item, (text, inference) in zip(items.all(), reversed(notes)):  # newest first
             expect(item).to_contain_text(text)
             expect(item.get_by_text("Inference", exact=True)).to_have_count(1 if inference else 0)
-    expect(page.get_by_label("Task demand")).to_have_value("Strategic thinking")
     expect(lookfor(page, "Learning target is posted in student-friendly words")
            .get_by_role("button", name="Yes")).to_have_attribute("aria-pressed", "true")
     expect(lookfor(page, "Students can say what they are learning and why").get_by_label("Most")).to_be_checked()
@@ -232,7 +232,7 @@ def test_walkthrough_recorded_offline_survives_a_reload_and_reaches_the_server_e
         "students_doing": SUMMARIES["What students were doing"],
         "task": SUMMARIES["The task and what it asked of students"]}
     assert server["lookfors"] == {
-        "target_posted": True, "students_state_target": "Most", "task_demand": "Strategic thinking",
+        "target_posted": True, "students_state_target": "Most",
         "student_questions": 2, "checks_for_understanding": 1, "students_explain_reasoning": False,
         "evidence_of_thinking": EVIDENCE_TEXT, "student_talk": talk_seconds}
     assert server["ended_at"] is not None
