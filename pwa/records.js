@@ -41,13 +41,10 @@ const APPLIED_PAGES = 8;
 
 // --- change notifications ------------------------------------------------------------------
 const listeners = new Set();
-const problemListeners = new Set();
 const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('rounds') : null;
 if (channel) channel.onmessage = () => notify(false);
 
 export function subscribe(fn) { listeners.add(fn); return () => listeners.delete(fn); }
-/** fn(error) when an edit could not be written. */
-export function onSaveProblem(fn) { problemListeners.add(fn); return () => problemListeners.delete(fn); }
 
 export function notify(broadcast = true) {
   for (const fn of listeners) {
@@ -282,7 +279,6 @@ function writeEdits(pending) {
     }, (error) => {
       pending.sent = 0;
       for (const waiter of waiters) waiter.reject(error);
-      for (const fn of problemListeners) fn(error);
       throw error;
     });
   writing.add(done);

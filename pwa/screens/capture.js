@@ -188,7 +188,8 @@ export async function render(main, [id], ctx) {
       pane.input.value = pane.input.value ? `${text}\n${pane.input.value}` : text;
       keepAside('draft', id, pane.element, pane.input.value);
     }
-    if (document.activeElement !== pane.input) pane.input.focus();
+    // Back to the note box from its button, never from a field the person has moved on to.
+    if ([pane.add, document.body].includes(document.activeElement)) pane.input.focus();
   }
   // Tapping these buttons leaves the focus (and a tablet's keyboard) in the note being written.
   const keepFocus = (event) => event.preventDefault();
