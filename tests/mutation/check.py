@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,8 @@ def main(argv=None) -> int:
             for mutant in found:
                 print(f"{path}:{mutant.line}:{mutant.column} {mutant.description}")
         return 0
+    # Stopped by a signal, still put the copy away and end the test run under way.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     work = Path(tempfile.mkdtemp(prefix="rounds-mutation-"))
     try:
         tree = work / "tree"
