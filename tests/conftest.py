@@ -8,6 +8,7 @@ import pytest
 from flask_migrate import upgrade
 from hypothesis import HealthCheck, Phase, settings
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from server import create_app
 from server.extensions import db
@@ -128,3 +129,22 @@ def shell(app, tmp_path) -> Path:
     shutil.copytree(PWA, copy)
     app.config["PWA_DIR"] = str(copy)
     return copy
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path):
+    """An empty database of its own, for tests that run the migrations step by step."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path}/migrations.db"
+        return
+    name = "rounds_migration_test"
+    admin = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()

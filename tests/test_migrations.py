@@ -3,34 +3,14 @@ the sync bookkeeping puts every record in the change feed, so that devices pull 
 import uuid
 from datetime import datetime, timezone
 
-import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from server import create_app
 from server.extensions import db
-from tests.conftest import POSTGRES_URL, TEST_CONFIG
+from tests.conftest import TEST_CONFIG
 
 BEFORE_SYNC = "fb59e18bb7da"
-
-
-@pytest.fixture
-def scratch_database_url(tmp_path):
-    if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path}/migrations.db"
-        return
-    name = "rounds_migration_test"
-    admin = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def test_upgrading_puts_existing_walkthroughs_in_the_change_feed(scratch_database_url):
@@ -64,8 +44,12 @@ def test_upgrading_puts_existing_walkthroughs_in_the_change_feed(scratch_databas
         feed = db.session.execute(text("SELECT entity, position FROM sync_changes ORDER BY position")).all()
         clock = db.session.execute(text("SELECT position FROM sync_clock WHERE id = 1")).scalar_one()
         stamps = db.session.execute(text("SELECT field_stamps FROM observations")).scalar_one()
+        shared_at = db.session.execute(text("SELECT shared_at FROM observations")).scalar_one()
+        released_at = db.session.execute(text("SELECT released_at FROM feedback")).scalar_one()
         db.session.remove()
         db.engine.dispose()
     assert [entity for entity, _ in feed] == ["observation", "note", "feedback"]
     assert [position for _, position in feed] == [1, 2, 3] and clock == 3
     assert stamps in ({}, "{}")
+    # Submitted and released before the columns existed: taken as shared since their last update.
+    assert shared_at is not None and released_at is not None

@@ -4,14 +4,13 @@ field's own values as levels; published versions keep their bindings, or lack of
 so old observations keep their meaning."""
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from schemas.templates import CORE_FIELD_LEVELS
 from server import create_app
 from server.extensions import db
 from server.models import LookFor, LookForTemplate
-from tests.conftest import POSTGRES_URL, TEST_CONFIG
+from tests.conftest import TEST_CONFIG
 from tests.sync.helpers import Tablet
 
 DEMANDS = list(CORE_FIELD_LEVELS["task_demand"])
@@ -134,24 +133,6 @@ def test_observations_made_before_the_binding_keep_their_lookfor_answer_apart_fr
     assert fresh.records[("observation", new)]["data"]["task_demand"] == "Recall"
     versions = {t["version"]: t["lookfors"] for t in pages[-1]["reference"]["templates"]}
     assert versions == {1: [POSTED, DEMAND], 2: [POSTED, BOUND]}
-
-
-@pytest.fixture
-def scratch_database_url(tmp_path):
-    if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path}/binding-migration.db"
-        return
-    name = "rounds_binding_migration_test"
-    admin = create_engine(make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def test_upgrading_leaves_existing_lookfors_unbound_and_feedback_unread(scratch_database_url):
