@@ -86,7 +86,8 @@ export function req(request) {
 }
 
 export async function transact(stores, mode, work) {
-  const db = await openDb();
+  // Started in the caller's task when the database is open: nothing runs ahead of a write.
+  const db = open[NAME] || await openDb();
   const tx = db.transaction(stores, mode, mode === 'readwrite' ? { durability: 'strict' } : undefined);
   const done = committed(tx);
   let result;

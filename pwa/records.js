@@ -162,9 +162,10 @@ export function addNote(observationId, { element, text, is_inference = false }) 
   const id = crypto.randomUUID();
   const fields = { observation_id: observationId, element, text, at: nowIso(), is_inference: Boolean(is_inference) };
   const entry = { key: `note|${id}`, kind: 'note', stamp: id, record_id: id, fields };
-  journal({ put: [entry], drop: [`draft|${observationId}|${element}`] }).catch(journalTrouble);
   const written = write((tx) => change(tx, 'note', id, fields));
-  written.finally(() => journal({ drop: [entry.key] }).catch(journalTrouble)).catch(() => {});
+  journal({ put: [entry], drop: [`draft|${observationId}|${element}`] }).catch(journalTrouble);
+  const forget = () => setTimeout(() => journal({ drop: [entry.key] }).catch(journalTrouble));
+  written.then(forget, forget);
   return written;
 }
 
