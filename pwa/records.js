@@ -245,7 +245,7 @@ function edit(entity, id, fields, now = false) {
   const key = `${entity}|${id}`;
   if (!unwritten.has(key)) unwritten.set(key, { key, entity, id, fields: {}, rev: 0, sent: 0, waiters: [], timer: null });
   const pending = unwritten.get(key);
-  pending.fields = withFields('observation', pending.fields, fields);
+  pending.fields = withFields(entity, pending.fields, fields);
   editCount += 1;
   pending.rev = editCount;
   journal({ put: [{ key: `edit|${PAGE}|${key}`, kind: 'edit', stamp: `${PAGE}:${editCount}`, page: PAGE, rev: editCount,
