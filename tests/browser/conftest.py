@@ -19,6 +19,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 TABLET_LANDSCAPE = {"width": 1024, "height": 768}
 TABLET_PORTRAIT = {"width": 768, "height": 1024}
+# A full disk, as a page sees it: every write transaction fails with a QuotaExceededError until
+# WRITES_WORK_AGAIN runs.
+WRITES_FAIL_FOR_QUOTA = """() => {
+    window.realTransaction = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function (stores, mode, options) {
+      if (mode === 'readwrite') throw new DOMException('No room', 'QuotaExceededError');
+      return window.realTransaction.call(this, stores, mode, options);
+    };
+}"""
+WRITES_WORK_AGAIN = "() => { IDBDatabase.prototype.transaction = window.realTransaction; }"
 
 
 def browser_required() -> bool:

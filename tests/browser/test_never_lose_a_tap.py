@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from server.extensions import db
 from server.templates import create_template, publish
+from tests.browser.conftest import WRITES_FAIL_FOR_QUOTA, WRITES_WORK_AGAIN
 
 pytestmark = pytest.mark.browser
 
@@ -428,13 +429,7 @@ def test_a_tablet_out_of_storage_says_so_and_keeps_what_was_typed_until_it_can_s
     observation_id = page.evaluate(START, [lincoln["school"], lincoln["teacher"].id, lincoln["template"]])
     page.evaluate("(hash) => { location.hash = hash; }", f"#/capture/{observation_id}")
     status = page.locator(".save-status")
-    page.evaluate("""() => {
-        window.realTransaction = IDBDatabase.prototype.transaction;
-        IDBDatabase.prototype.transaction = function (stores, mode, options) {
-          if (mode === 'readwrite') throw new DOMException('No room', 'QuotaExceededError');
-          return window.realTransaction.call(this, stores, mode, options);
-        };
-    }""")
+    page.evaluate(WRITES_FAIL_FOR_QUOTA)
     segment = page.get_by_label("Segment", exact=True)
     segment.fill("Independent work")
     expect(page.get_by_role("alert")).to_have_text(
@@ -443,7 +438,7 @@ def test_a_tablet_out_of_storage_says_so_and_keeps_what_was_typed_until_it_can_s
     expect(status).to_have_text("Not saved")
     expect(segment).to_have_value("Independent work")
 
-    page.evaluate("() => { IDBDatabase.prototype.transaction = window.realTransaction; }")
+    page.evaluate(WRITES_WORK_AGAIN)
     page.get_by_label("Grade", exact=True).fill("4")
     expect(status).to_have_text(SAVED)
     expect(page.locator("[role=alert]")).to_have_text("")

@@ -11,6 +11,7 @@ from server.demo import LOOKFORS
 from server.extensions import db
 from server.models import Observation
 from server.templates import create_template, publish
+from tests.browser.conftest import WRITES_FAIL_FOR_QUOTA, WRITES_WORK_AGAIN
 
 pytestmark = pytest.mark.browser
 
@@ -285,13 +286,7 @@ def test_a_tablet_out_of_storage_says_so_and_keeps_the_words_typed(lincoln, new_
     start_walkthrough_with_alice(page, lambda *args: None)
     pane = page.get_by_role("region", name="Teacher", exact=True)
     # A full disk shows as a write transaction failing with a QuotaExceededError.
-    page.evaluate("""() => {
-        window.realTransaction = IDBDatabase.prototype.transaction;
-        IDBDatabase.prototype.transaction = function (stores, mode, options) {
-          if (mode === 'readwrite') throw new DOMException('No room', 'QuotaExceededError');
-          return window.realTransaction.call(this, stores, mode, options);
-        };
-    }""")
+    page.evaluate(WRITES_FAIL_FOR_QUOTA)
     pane.get_by_label("What the teacher says or does").fill("T models the first problem aloud.")
     pane.get_by_role("button", name="Add note").click()
     expect(page.get_by_role("alert")).to_have_text(
@@ -299,7 +294,7 @@ def test_a_tablet_out_of_storage_says_so_and_keeps_the_words_typed(lincoln, new_
     expect(pane.get_by_label("What the teacher says or does")).to_have_value("T models the first problem aloud.")
     expect(pane.get_by_role("listitem")).to_have_count(0)
 
-    page.evaluate("() => { IDBDatabase.prototype.transaction = window.realTransaction; }")
+    page.evaluate(WRITES_WORK_AGAIN)
     pane.get_by_role("button", name="Add note").click()
     expect(pane.get_by_role("listitem")).to_have_count(1)
     expect(page.get_by_text("This tablet is out of storage")).to_have_count(0)
