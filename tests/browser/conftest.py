@@ -29,6 +29,25 @@ WRITES_FAIL_FOR_QUOTA = """() => {
     };
 }"""
 WRITES_WORK_AGAIN = "() => { IDBDatabase.prototype.transaction = window.realTransaction; }"
+# Writes what is typed, then syncs until nothing waits to be sent, as the tablet itself would
+# (it retries a failed sync); returns null, or the sync status after three tries.
+SYNC_UNTIL_SENT = """async () => {
+    const sync = await import('/sync.js');
+    await (await import('/records.js')).flushEdits();
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+        await sync.syncNow();
+        const status = sync.syncStatus();
+        if (status.state !== 'error' && status.pending === 0 && status.refused === 0) return null;
+    }
+    return sync.syncStatus();
+}"""
+
+
+def sync_until_sent(page) -> None:
+    """Every change on `page`'s tablet reached the server and none was refused, or the test fails
+    saying why (the tablet's own sync status)."""
+    status = page.evaluate(SYNC_UNTIL_SENT)
+    assert status is None, f"The tablet could not send its changes: {status}"
 
 
 def browser_required() -> bool:

@@ -10,7 +10,7 @@ from server.demo import LOOKFORS
 from server.extensions import db
 from server.models import Feedback, Observation
 from server.templates import create_template, publish
-from tests.browser.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT
+from tests.browser.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT, sync_until_sent
 
 pytestmark = pytest.mark.browser
 
@@ -166,8 +166,7 @@ def test_observer_today_shows_whether_the_teacher_read_acknowledged_replied_and_
     teacher.get_by_role("button", name="Acknowledge").click()
     teacher.get_by_label("Your reflection").fill("I will try the prompt on Friday.")
     teacher.get_by_label("4: Useful").check()
-    teacher.evaluate("async () => { await (await import('/records.js')).flushEdits(); }")
-    teacher.evaluate(SYNC)
+    sync_until_sent(teacher)
     observer.evaluate(SYNC)
     expect(marks(observer)).to_have_text(re.compile("^Read.*Acknowledged.*Replied.*Rated 4 of 5$"))
     screenshot(observer, "today-teacher-response")
@@ -273,8 +272,7 @@ def test_every_writing_screen_says_who_can_read_it_and_the_server_agrees(lincoln
     expect(teacher.get_by_label("Your reflection")).to_have_accessible_description(
         re.compile("What you make of it, or what you will try. Who can read your response: Maria Lopez"))
     teacher.get_by_label("Your reflection").fill("Pairs talked more than I expected.")
-    teacher.evaluate("async () => { await (await import('/records.js')).flushEdits(); }")
-    teacher.evaluate(SYNC)
+    sync_until_sent(teacher)
 
     # What the screens said: the observer and the school's district staff read the reflection;
     # a peer of the school and a teacher elsewhere do not even see the walkthrough.
