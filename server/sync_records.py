@@ -12,7 +12,8 @@ from sync.merge import flatten, unflatten
 
 TABLES = {"observation": Observation.__table__, "note": EvidenceNote.__table__, "feedback": Feedback.__table__}
 WIRE_FIELDS = {name: tuple(entity.fields) for name, entity in ENTITIES.items()}
-DATETIME_FIELDS = {"started_at", "ended_at", "at", "acknowledged_at", "read_at"}
+DATETIME_FIELDS = {"started_at", "ended_at", "at", "acknowledged_at", "read_at", "support_requested_at",
+                   "support_kept_at"}
 DATE_FIELDS = {"support_due"}
 _TIMES = {entity: ([n for n in fields if n in DATETIME_FIELDS], [n for n in fields if n in DATE_FIELDS])
           for entity, fields in WIRE_FIELDS.items()}

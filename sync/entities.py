@@ -217,8 +217,9 @@ NOTE = Entity(
 )
 
 OBSERVER_FEEDBACK_FIELDS = frozenset({"glow", "wonder", "next_step", "support_commitment", "support_due",
-                                      "released"})
-TEACHER_FEEDBACK_FIELDS = frozenset({"acknowledged_at", "read_at", "reflection", "usefulness"})
+                                      "released", "support_kept_at", "support_kept_note"})
+TEACHER_FEEDBACK_FIELDS = frozenset({"acknowledged_at", "read_at", "reflection", "usefulness",
+                                     "support_requested_at", "support_confirmed"})
 
 FEEDBACK = Entity(
     name="feedback",
@@ -229,11 +230,14 @@ FEEDBACK = Entity(
         "acknowledged_at": optional(datetime_value), "read_at": optional(datetime_value),
         "reflection": text(5000),
         "usefulness": optional(integer(1, 5)),
+        "support_requested_at": optional(datetime_value),
+        "support_kept_at": optional(datetime_value), "support_kept_note": text(2000),
+        "support_confirmed": optional(one_of("yes", "no")),
     },
     required_on_create=frozenset({"observation_id"}),
     immutable=frozenset({"observation_id"}),
     defaults={"glow": "", "wonder": "", "next_step": "", "support_commitment": "", "released": False,
-              "reflection": ""},
+              "reflection": "", "support_kept_note": ""},
 )
 
 ENTITIES = {entity.name: entity for entity in (OBSERVATION, NOTE, FEEDBACK)}

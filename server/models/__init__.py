@@ -3,6 +3,7 @@ from server.models.audit import AuditEvent
 from server.models.device import Device
 from server.models.district import District, School
 from server.models.observation import EvidenceNote, Feedback, Observation, SupportCommitment
+from server.models.notify import KINDS, Notification, PushDelivery, PushSubscription
 from server.models.person import ROLES, Person, RoleGrant
 from server.models.session import BrowserSession
 from server.models.sync import RejectedOp, SyncChange, SyncClock, SyncConflict, SyncOp
@@ -11,5 +12,6 @@ from server.models.template import LOOKFOR_KINDS, LookFor, LookForTemplate
 __all__ = [
     "AuditEvent", "BrowserSession", "Device", "District", "School", "EvidenceNote", "Feedback", "Observation",
     "SupportCommitment", "ROLES", "Person", "RoleGrant", "LOOKFOR_KINDS", "LookFor", "LookForTemplate",
+    "KINDS", "Notification", "PushDelivery", "PushSubscription",
     "RejectedOp", "SyncChange", "SyncClock", "SyncConflict", "SyncOp",
 ]

@@ -3,7 +3,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
-from server.models.types import UTCDateTime, UUIDString, utcnow
+from server.models.types import JSONDocument, UTCDateTime, UUIDString, utcnow
 from server.ids import new_id
 
 
@@ -13,6 +13,8 @@ class District(db.Model):
     id: Mapped[str] = mapped_column(UUIDString, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     timezone: Mapped[str] = mapped_column(String(64))
+    # Quiet hours and reminder rules; what is missing takes the default of server.loop_settings.
+    settings = mapped_column(JSONDocument, default=dict, nullable=False, server_default="{}")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     schools: Mapped[list["School"]] = relationship(back_populates="district", order_by="School.name")

@@ -86,6 +86,12 @@ class Feedback(db.Model):
     read_at = mapped_column(UTCDateTime)
     reflection: Mapped[str] = mapped_column(Text, default="")
     usefulness: Mapped[int | None] = mapped_column(Integer)
+    # The support loop: the teacher asks for the promised support; the observer marks it kept, with
+    # a note of what was done; the teacher confirms whether it happened ("yes" / "no").
+    support_requested_at = mapped_column(UTCDateTime)
+    support_kept_at = mapped_column(UTCDateTime)
+    support_kept_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    support_confirmed: Mapped[str | None] = mapped_column(String(8))
     version: Mapped[int] = mapped_column(Integer, default=1)
     field_stamps = mapped_column(JSONDocument, default=dict, nullable=False)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
@@ -108,6 +114,8 @@ class SupportCommitment(db.Model):
     due_on = mapped_column(Date)
     requested_at = mapped_column(UTCDateTime)
     kept_at = mapped_column(UTCDateTime)
+    kept_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    confirmed: Mapped[str | None] = mapped_column(String(8))
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     feedback: Mapped[Feedback] = relationship(back_populates="commitment")

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from schemas.people import ROLES  # noqa: F401  (the one list of roles, re-exported)
 from server.extensions import db
 from server.ids import new_id
-from server.models.types import UTCDateTime, UUIDString, utcnow
+from server.models.types import JSONDocument, UTCDateTime, UUIDString, utcnow
 
 
 
@@ -22,6 +22,8 @@ class Person(db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Kinds of notification this person does not want pushed (the inbox still has them).
+    push_off = mapped_column(JSONDocument, default=list, nullable=False, server_default="[]")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     role_grants: Mapped[list["RoleGrant"]] = relationship(
