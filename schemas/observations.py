@@ -25,6 +25,10 @@ class FeedbackSchema(Schema):
     read_at = fields.DateTime(allow_none=True)
     reflection = fields.String()
     usefulness = fields.Integer(allow_none=True)
+    support_requested_at = fields.DateTime(allow_none=True)
+    support_kept_at = fields.DateTime(allow_none=True)
+    support_kept_note = fields.String()
+    support_confirmed = fields.String(allow_none=True)
     version = fields.Integer()
 
 

@@ -61,6 +61,13 @@ class Config:
     # argon2id cost; tests lower it so that hundreds of sign-ins stay fast.
     PASSWORD_TIME_COST = _int_env("ROUNDS_PASSWORD_TIME_COST", 3)
     PASSWORD_MEMORY_KIB = _int_env("ROUNDS_PASSWORD_MEMORY_KIB", 64 * 1024)
+    # Web push (docs/notifications.md). The private key: base64url (raw 32 bytes) or PEM; the
+    # subject: a mailto: or https: address push services may contact.
+    VAPID_PRIVATE_KEY = os.environ.get("ROUNDS_VAPID_PRIVATE_KEY") or None
+    VAPID_SUBJECT = os.environ.get("ROUNDS_VAPID_SUBJECT") or None
+    # Push endpoints on this machine or a private network are refused (the server would POST to
+    # them: server-side request forgery) unless this is set: the tests and the demo set it.
+    PUSH_ALLOW_LOCAL_ENDPOINTS = os.environ.get("ROUNDS_PUSH_ALLOW_LOCAL_ENDPOINTS") == "1"
     SESSION_COOKIE_NAME = "rounds_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

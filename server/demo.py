@@ -4,11 +4,12 @@
 """
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from server.extensions import db
 from server.ids import new_id
-from server.models import District, EvidenceNote, Feedback, Observation, Person, School, SupportCommitment
+from server.models import District, EvidenceNote, Feedback, Notification, Observation, Person, School
+from server.notify import after_change
 from server.models.types import utcnow
 from server.passwords import hash_password
 from server.sync_feed import record_changes
@@ -56,7 +57,9 @@ def seed_demo() -> bool:
     """Create the demo district if it is not there yet; True if it was created."""
     if db.session.scalar(select(District).where(District.name == DISTRICT)) is not None:
         return False
-    district = District(name=DISTRICT, timezone="America/Chicago")
+    # Quiet hours off, so a newcomer sees a notification arrive at any hour of their day; a real
+    # district keeps the defaults (docs/notifications.md).
+    district = District(name=DISTRICT, timezone="America/Chicago", settings={"quiet_enabled": False})
     db.session.add(district)
     db.session.flush()
     schools = {name: School(district_id=district.id, name=name)
@@ -79,6 +82,7 @@ def seed_demo() -> bool:
     publish(template)
     changes = _seed_walkthroughs(schools, people, template)
     record_changes(changes, frozenset(changes))
+    _seed_inbox(set(changes.values()))
     db.session.commit()
     return True
 
@@ -124,12 +128,12 @@ def _seed_walkthroughs(schools, people, template) -> dict:
             db.session.add(note)
             changes[("note", note.id)] = observation.id
         if feedback is not None:
-            item = _seed_feedback(observation, started, people[teacher], **feedback)
+            item = _seed_feedback(observation, started, **feedback)
             changes[("feedback", item.id)] = observation.id
     return changes
 
 
-def _seed_feedback(observation, started, teacher, released, read=False, acknowledged=False) -> Feedback:
+def _seed_feedback(observation, started, released, read=False, acknowledged=False) -> Feedback:
     item = Feedback(
         id=new_id(), observation_id=observation.id,
         glow="Your question 'How do you know?' got pairs to justify, not just answer.",
@@ -145,10 +149,17 @@ def _seed_feedback(observation, started, teacher, released, read=False, acknowle
         item.usefulness = 4
     db.session.add(item)
     db.session.flush()
-    db.session.add(SupportCommitment(
-        id=new_id(), feedback_id=item.id, observer_id=observation.observer_id, teacher_id=teacher.id,
-        description=item.support_commitment, due_on=item.support_due))
     return item
+
+
+def _seed_inbox(observation_ids: set) -> None:
+    """What the walkthroughs above would have notified (and their commitments), as sync writes
+    them; what the seeded teachers already read is read in their inbox too."""
+    after_change(observation_ids)
+    read = select(Feedback.observation_id).where(Feedback.read_at.is_not(None))
+    db.session.execute(update(Notification).where(Notification.observation_id.in_(read),
+                                                  Notification.kind == "feedback_released")
+                       .values(read_at=utcnow()))
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

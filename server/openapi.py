@@ -26,6 +26,7 @@ from schemas.devices import DeviceSchema, enrol_device_schema
 from schemas.fields import storable
 from schemas.observations import EvidenceNoteSchema, FeedbackSchema, ObservationSchema, observation_list_query_schema
 from schemas.people import PersonSchema, login_schema, person_update_schema
+from schemas.push import endpoint_schema, preferences_schema, read_marks_schema, subscription_schema
 from schemas.sync import pull_query_schema, push_schema
 from schemas.templates import (TemplateSchema, new_template_schema, not_blank, template_edit_schema,
                                template_list_query_schema)
@@ -61,7 +62,7 @@ ERROR_MEANINGS = {
     415: "The body is not of the media type this route reads.",
     422: "Some fields (or query parameters) are not valid; `fields` says which and why.",
     429: "Too many failed sign-ins; wait as long as Retry-After says.",
-    503: "The database cannot be reached.",
+    503: "The database cannot be reached (or, for the push key, web push is not set up).",
 }
 
 
@@ -133,6 +134,21 @@ OPERATIONS = {
                                          answers.ConflictListSchema),
     ("GET", "/api/sync/rejected"): Operation("The caller's refused ops, newest first", PERSON,
                                              answers.RejectedListSchema),
+    ("GET", "/api/push/key"): Operation("The VAPID public key browsers subscribe with", PERSON,
+                                        answers.PushKeySchema, errors=(503,)),
+    ("POST", "/api/push/subscriptions"): Operation(
+        "Keep this device's push subscription (by endpoint)", DEVICE, answers.SubscriptionIdSchema, 201,
+        body=subscription_schema),
+    ("DELETE", "/api/push/subscriptions"): Operation("Forget this device's push subscription", DEVICE,
+                                                     status=204, body=endpoint_schema),
+    ("GET", "/api/push/preferences"): Operation("Kinds of notification the caller does not want pushed",
+                                                PERSON, answers.PushPreferencesAnswerSchema),
+    ("PUT", "/api/push/preferences"): Operation("Choose which kinds are not pushed (the inbox has all)", PERSON,
+                                                answers.PushPreferencesAnswerSchema, body=preferences_schema),
+    ("GET", "/api/inbox"): Operation("The caller's notifications, newest first, in words", PERSON,
+                                     answers.InboxSchema),
+    ("POST", "/api/inbox/read"): Operation("Mark some of the caller's notifications read", PERSON,
+                                           answers.UnreadSchema, body=read_marks_schema),
 }
 # PATCH on a published template answers 201 with its new draft, beside 200 for a draft edited.
 EXTRA_SUCCESS = {("PATCH", "/api/templates/<template_id>"): 201}

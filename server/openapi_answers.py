@@ -173,3 +173,39 @@ class RejectedOpSchema(Schema):
 
 class RejectedListSchema(Schema):
     rejected = fields.List(fields.Nested(RejectedOpSchema), required=True)
+
+
+class PushKeySchema(Schema):
+    public_key = fields.String(required=True, metadata={"description": "The VAPID public key, base64url."})
+
+
+class SubscriptionIdSchema(Schema):
+    id = fields.String(required=True)
+
+
+class PushKindSchema(Schema):
+    kind = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+class PushPreferencesAnswerSchema(Schema):
+    push_off = fields.List(fields.String(), required=True)
+    kinds = fields.List(fields.Nested(PushKindSchema), required=True)
+
+
+class InboxItemSchema(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    observation_id = fields.String(required=True, allow_none=True)
+    text = fields.String(required=True)
+    created_at = fields.String(required=True)
+    read_at = fields.String(required=True, allow_none=True)
+
+
+class InboxSchema(Schema):
+    items = fields.List(fields.Nested(InboxItemSchema), required=True)
+    unread = fields.Integer(required=True)
+
+
+class UnreadSchema(Schema):
+    unread = fields.Integer(required=True)

@@ -19,6 +19,7 @@ from server.models import Device, LookForTemplate, Person, RejectedOp, School, S
 from server.models.observation import first_shared
 from server.models.types import utcnow
 from server.sync_conflicts import conflict_row, show_all
+from server.notify import after_change
 from server.sync_feed import record_changes
 from server.sync_records import TABLES, row_values, wire_state
 from sync import hlc as clocks
@@ -405,6 +406,9 @@ class Push:
         if acked_seq != last_seq:
             db.session.execute(update(Device).where(Device.id == self.device_id).values(last_seq=acked_seq))
         record_changes(self.changes, frozenset((r.entity, r.id) for r in self.records.values() if not r.stored))
+        # The feedback loop's outbox, in this same transaction.
+        after_change({observation_id for (entity, _id), observation_id in self.changes.items() if entity != "note"},
+                     now=now)
 
 
 HANDLERS = {"observation": Push.observation, "note": Push.note, "feedback": Push.feedback}

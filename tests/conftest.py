@@ -1,6 +1,8 @@
 """Fixtures: a real database (SQLite, or PostgreSQL when ROUNDS_TEST_DATABASE_URL is set), built
 once per run by the migrations and emptied before every test, plus builders and API clients."""
+import base64
 import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -33,6 +35,9 @@ TEST_CONFIG = {
     # The cheapest argon2id cost, so that hundreds of sign-ins stay fast; the hashing code is the same.
     "PASSWORD_TIME_COST": 1,
     "PASSWORD_MEMORY_KIB": 64,
+    # A VAPID key of the test run's own (base64url of 32 random bytes below the P-256 order).
+    "VAPID_PRIVATE_KEY": base64.urlsafe_b64encode(b"\x01" + secrets.token_bytes(31)).rstrip(b"=").decode(),
+    "VAPID_SUBJECT": "mailto:tests@rounds.example.org",
 }
 
 

@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 
 from server.extensions import db
-from server.models import Feedback, LookFor, LookForTemplate, Observation
+from sqlalchemy import select
+
+from server.models import Feedback, LookFor, LookForTemplate, Notification, Observation
 from server.models.types import utcnow
 
 CALLERS = ("anonymous", "teacher", "observer", "peer", "district_staff", "school_admin",
@@ -41,6 +43,15 @@ class World:
         template of Lincoln: what READS expects each caller to see, or not."""
         self.observations = {"submitted": self.submitted_observation(), "draft": self.draft_observation()}
         self.templates = {"published": self.template("published"), "draft": self.template("draft")}
+        self.notification = self.teacher_notification()
+
+    def teacher_notification(self):
+        """The teacher's notification of the submitted observation's released feedback."""
+        from server.notify import after_change
+
+        after_change([self.observations["submitted"]])
+        db.session.commit()
+        return db.session.scalar(select(Notification.id).where(Notification.recipient_id == self.people["teacher"].id))
 
     def draft_observation(self):
         observation = Observation(id=str(uuid.uuid4()), school_id=self.lincoln.id, teacher_id=self.people["teacher"].id,
@@ -81,6 +92,23 @@ def roster_csv():
 def template_body(world):
     return dict(json={"name": "New", "school_id": world.lincoln.id,
                       "lookfors": [{"key": "k", "label": "K", "kind": "count"}]})
+
+
+# A literal public address: it passes the server's check without a DNS look-up.
+PUBLIC_ENDPOINT = "https://8.8.8.8/push/"
+
+
+def subscription_body():
+    return {"endpoint": PUBLIC_ENDPOINT + uuid.uuid4().hex,
+            "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22}}
+
+
+def as_device(api, url, **kwargs):
+    """Push subscriptions belong to an enrolled device: the caller enrols one (if signed in)."""
+    if api.csrf is None:
+        return url, kwargs
+    device = api.post("/api/devices", json={}).get_json()
+    return url, {**kwargs, "headers": {"Authorization": f"Bearer {device['token']}"}}
 
 
 def with_device(api, url, **kwargs):
@@ -140,6 +168,17 @@ MATRIX = {
     ("GET", "/api/sync/pull"): (lambda w, a, c: with_device(c, "/api/sync/pull"), SIGNED_IN),
     ("GET", "/api/conflicts"): (lambda w, a, c: ("/api/conflicts", {}), SIGNED_IN),
     ("GET", "/api/sync/rejected"): (lambda w, a, c: ("/api/sync/rejected", {}), SIGNED_IN),
+    ("GET", "/api/push/key"): (lambda w, a, c: ("/api/push/key", {}), SIGNED_IN),
+    ("POST", "/api/push/subscriptions"): (
+        lambda w, a, c: as_device(c, "/api/push/subscriptions", json=subscription_body()), SIGNED_IN),
+    ("DELETE", "/api/push/subscriptions"): (
+        lambda w, a, c: as_device(c, "/api/push/subscriptions", json={"endpoint": PUBLIC_ENDPOINT + "gone"}),
+        SIGNED_IN),
+    ("GET", "/api/push/preferences"): (lambda w, a, c: ("/api/push/preferences", {}), SIGNED_IN),
+    ("PUT", "/api/push/preferences"): (
+        lambda w, a, c: ("/api/push/preferences", dict(json={"push_off": ["digest"]})), SIGNED_IN),
+    ("GET", "/api/inbox"): (lambda w, a, c: ("/api/inbox", {}), SIGNED_IN),
+    ("POST", "/api/inbox/read"): (lambda w, a, c: ("/api/inbox/read", dict(json={"ids": [w.notification]})), SIGNED_IN),
 }
 
 
@@ -158,7 +197,8 @@ REFUSED = {
 # The error code inside the error shape, for each refusal status.
 ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 422: "invalid"}
 SUCCESS = {("POST", "/api/devices"): 201, ("POST", "/api/templates"): 201, ("POST", "/api/auth/logout"): 204,
-           ("DELETE", "/api/devices/<device_id>"): 204}
+           ("DELETE", "/api/devices/<device_id>"): 204, ("POST", "/api/push/subscriptions"): 201,
+           ("DELETE", "/api/push/subscriptions"): 204}
 
 
 def expected_status(route, caller) -> int:
@@ -234,6 +274,9 @@ READS = {
     ("GET", "/api/sync/pull"): _pull,
     ("GET", "/api/conflicts"): lambda w, caller, body: _equal(body, {"conflicts": []}),
     ("GET", "/api/sync/rejected"): lambda w, caller, body: _equal(body, {"rejected": []}),
+    ("GET", "/api/inbox"): lambda w, caller, body: _equal(
+        _ids(body["items"]), {w.notification} if caller == "teacher" else set()),
+    ("POST", "/api/inbox/read"): lambda w, caller, body: _equal(body, {"unread": 0}),
 }
 
 

@@ -211,6 +211,27 @@ def test_real_answers_conform_to_the_document(make, api_as, conforms):
     assert shown["notes"] and shown["feedback"]
     assert call(conforms, browser, "GET", "/api/observations?offset=-1").status_code == 422
 
+    # The feedback loop: the teacher's inbox, read marks, a push subscription and push choices.
+    teacher_api = api_as(teacher)
+    inbox = call(conforms, teacher_api, "GET", "/api/inbox").get_json()
+    assert inbox["items"][0]["kind"] == "feedback_released"
+    assert call(conforms, teacher_api, "POST", "/api/inbox/read",
+                json={"ids": [inbox["items"][0]["id"]]}).get_json() == {"unread": 0}
+    assert call(conforms, teacher_api, "POST", "/api/inbox/read", json={"ids": ["x"]}).status_code == 422
+    assert call(conforms, browser, "GET", "/api/push/key").get_json()["public_key"]
+    subscription = {"endpoint": "https://8.8.8.8/push/abc", "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22}}
+    assert call(conforms, browser, "POST", "/api/push/subscriptions", json=subscription, headers=bearer
+                ).status_code == 201
+    assert call(conforms, browser, "POST", "/api/push/subscriptions", json={**subscription, "endpoint": "https://10.0.0.1/"},
+                headers=bearer).status_code == 422
+    assert call(conforms, browser, "POST", "/api/push/subscriptions", json=subscription).status_code == 403
+    assert call(conforms, browser, "DELETE", "/api/push/subscriptions", json={"endpoint": subscription["endpoint"]},
+                headers=bearer).status_code == 204
+    assert call(conforms, browser, "GET", "/api/push/preferences").get_json()["kinds"]
+    assert call(conforms, browser, "PUT", "/api/push/preferences", json={"push_off": ["digest"]}
+                ).get_json()["push_off"] == ["digest"]
+    assert call(conforms, browser, "PUT", "/api/push/preferences", json={"push_off": ["x"]}).status_code == 422
+
     # Administration: people, a roster, and revoking a device.
     call(conforms, browser, "GET", "/api/admin/people")
     call(conforms, browser, "PATCH", f"/api/admin/people/{teacher.id}", json={"active": True})

@@ -6,4 +6,5 @@ from server.auth import authenticate
 api = Blueprint("api", __name__, url_prefix="/api")
 api.before_request(authenticate)
 
-from server.api import auth, devices, health, observations, openapi, people, roster, sync, templates  # noqa: E402,F401
+from server.api import (auth, devices, health, inbox, observations, openapi, people, push, roster, sync,  # noqa: E402,F401
+                        templates)

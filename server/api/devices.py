@@ -1,6 +1,6 @@
 """Enrolling devices, listing them, and revoking a lost one."""
 from flask import g
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from schemas.devices import devices_schema, enrol_device_schema
 from server import audit
@@ -11,7 +11,7 @@ from server.bodies import json_body
 from server.errors import ApiError
 from server.extensions import db
 from server.ids import new_id
-from server.models import Device
+from server.models import Device, PushSubscription
 from server.models.types import utcnow
 
 
@@ -49,6 +49,7 @@ def revoke_device(device_id: str):
     device = find_visible(managed_devices_query(person), Device, device_id, "That device")
     if device.revoked_at is None:
         device.revoked_at = utcnow()
+        drop_subscriptions([device.id])
         audit.record("device_revoked", person, subject=device, via_device=g.device.id if g.device else None)
         db.session.commit()
     return "", 204
@@ -61,4 +62,11 @@ def revoke_all_devices(person_id: str) -> int:
                                                       Device.revoked_at.is_(None))).all()
     for device in devices:
         device.revoked_at = now
+    drop_subscriptions([device.id for device in devices])
     return len(devices)
+
+
+def drop_subscriptions(device_ids: list) -> None:
+    """A revoked device is pushed nothing more (its pending deliveries go with it)."""
+    if device_ids:
+        db.session.execute(delete(PushSubscription).where(PushSubscription.device_id.in_(device_ids)))
