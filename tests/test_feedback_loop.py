@@ -249,3 +249,33 @@ def test_local_endpoints_are_allowed_only_where_the_setting_says(app, lincoln, a
     _tablet, response = subscribe(api_as(lincoln["teacher"]), "http://127.0.0.1:9/push/abc")
     assert response.status_code == 201
     assert db.session.scalar(select(func.count()).select_from(PushSubscription)) == 1
+
+
+def test_feedback_synced_in_quiet_hours_is_pushed_in_the_school_s_morning_and_shown_in_the_inbox_at_once(
+        make, api_as):
+    """Friday 21:00 in New York, default quiet hours (19:00-07:00 and weekends): the push waits for
+    Monday 07:00 there; at a school of the same district in Honolulu it is Friday 16:00: at once."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from server.notify import after_change
+
+    district = make.district("Quiet District", timezone="America/New_York")
+    schools = {"ny": make.school(district, "Harbor"), "hi": make.school(district, "Island", timezone="Pacific/Honolulu")}
+    friday_night = datetime(2026, 12, 4, 21, 0, tzinfo=ZoneInfo("America/New_York")).astimezone(timezone.utc)
+    expected = {"ny": datetime(2026, 12, 7, 7, 0, tzinfo=ZoneInfo("America/New_York")),
+                "hi": friday_night}
+    for key, school in schools.items():
+        observer, teacher = make.person("observer", school=school), make.person("teacher", school=school)
+        tablet = Tablet(api_as(observer), key)
+        observation = tablet.create_observation(school.id, teacher.id, observer.id, status="submitted")
+        tablet.op("feedback", str(uuid.uuid4()), {"observation_id": observation, "released": True})
+        tablet.push()
+        db.session.rollback()
+        db.session.execute(Notification.__table__.delete())
+        after_change([observation], now=friday_night)
+        db.session.commit()
+        (notification,) = rows(Notification, Notification.recipient_id == teacher.id)
+        assert notification.push_after == expected[key].astimezone(timezone.utc), key
+        assert notification.created_at == friday_night
+        assert api_as(teacher).get("/api/inbox").get_json()["unread"] == 1
