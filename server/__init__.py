@@ -119,5 +119,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from server.cli import register_cli
+    from server.scheduler import scheduler_command
+    from server.vapid import vapid_keys_command
 
     register_cli(app)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(vapid_keys_command)
