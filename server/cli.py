@@ -7,6 +7,7 @@ from flask_migrate import upgrade
 
 from server.demo import demo_logins, seed_demo
 from server.extensions import db
+from server.scheduler import start_in_thread
 from server.people_cli import create_user_command, import_roster_command
 from server.security_headers import QuietRequestHandler
 
@@ -38,17 +39,25 @@ def demo_command(host: str, port: int, serve: bool, log_requests: bool) -> None:
         _print_logins(f"http://{host}:{port}")
         return
     db.session.remove()
+    app = current_app._get_current_object()
+    # Demo mode: a VAPID key kept in the instance folder, and push endpoints anywhere.
+    app.config.update(DEMO=True, PUSH_ALLOW_LOCAL_ENDPOINTS=True)
     # Flask's app.run() refuses to run inside a `flask` command; Werkzeug's server is the same one.
     # make_server binds the socket at once, so the address printed below already answers.
-    server = make_server(host, port, current_app._get_current_object(), threaded=True,
+    server = make_server(host, port, app, threaded=True,
                          request_handler=QuietRequestHandler if log_requests else DemoRequestHandler)
     _print_logins(f"http://{host}:{server.server_port}")
+    # The scheduler's jobs (push delivery, reminders) run in this process for the demo only; a real
+    # deployment runs `flask --app server scheduler` once, as the Procfile's scheduler line.
+    scheduler = start_in_thread(app)
+    click.echo("Push notifications and reminders are sent from this process too.")
     click.echo("Serving until Ctrl+C.")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        scheduler.shutdown(wait=False)
         server.server_close()
 
 

@@ -1,5 +1,6 @@
 """`flask --app server demo`: migrates, seeds the demo district once, serves Rounds and prints
 the logins once it is listening, without burying them under a log line per request."""
+import json
 import os
 import queue
 import re
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 import urllib.request
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from server.models import (
     Person,
     School,
 )
+from sync.hlc import format_hlc
 from tests.builders import ApiClient
 from tests.sync.helpers import Tablet
 
@@ -173,5 +176,80 @@ def test_the_demo_logs_each_request_when_asked(tmp_path):
         with urllib.request.urlopen(f"{url}/api/health", timeout=10) as answer:
             assert answer.status == 200
         demo.read_until("GET /api/health")
+    finally:
+        demo.stop()
+
+
+class Device:
+    """A tablet talking to the demo over HTTP: signed in, enrolled, pushing and pulling by token."""
+
+    def __init__(self, url, email):
+        import requests
+
+        self.url, self.http = url, requests.Session()
+        me = self.http.post(f"{url}/api/auth/login", json={"email": email, "password": PASSWORD}, timeout=30).json()
+        self.person_id = me["id"]
+        enrolled = self.http.post(f"{url}/api/devices", json={"name": "demo tablet"},
+                                  headers={"X-CSRF-Token": me["csrf_token"]}, timeout=30).json()
+        self.device_id, self.bearer = enrolled["device_id"], {"Authorization": f"Bearer {enrolled['token']}"}
+        self.seq = 0
+
+    def call(self, method, path, **kwargs):
+        response = self.http.request(method, f"{self.url}{path}", headers=self.bearer, timeout=30, **kwargs)
+        assert response.status_code < 300, response.text
+        return response.json() if response.content else None
+
+    def push(self, entity, record_id, fields, base_version=0):
+        self.seq += 1
+        op = {"op_id": str(uuid.uuid4()), "seq": self.seq, "entity": entity, "record_id": record_id,
+              "base_version": base_version, "hlc": format_hlc(int(time.time() * 1000), self.seq, self.device_id),
+              "fields": fields}
+        results = self.call("POST", "/api/sync/push", json={"device_id": self.device_id, "ops": [op]})["results"]
+        assert results[0]["status"] == "applied", results
+
+
+def wait_for(check, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("nothing arrived in time")
+
+
+def test_the_demo_pushes_the_teacher_s_feedback_and_the_principal_hears_the_answer(tmp_path):
+    """Command 1 alone delivers web push: the principal's submitted walkthrough reaches the
+    teacher's subscription (on a push service of our own that checks VAPID and decrypts), and the
+    teacher's acknowledgement reaches the principal's; both inboxes list them."""
+    from tests.push_service import PushService
+
+    demo = DemoServer(tmp_path)
+    try:
+        url = re.search(r"Rounds: (http://127\.0\.0\.1:[0-9]+)", demo.read_until("Serving until Ctrl+C."))[1]
+        with PushService() as service:
+            teacher, principal = Device(url, "alice@demo.rounds"), Device(url, "principal@demo.rounds")
+            endpoints = {}
+            for who, device in (("teacher", teacher), ("principal", principal)):
+                key = device.call("GET", "/api/push/key")["public_key"]
+                endpoints[who] = service.subscribe(application_server_key=key)
+                device.call("POST", "/api/push/subscriptions", json=endpoints[who])
+            school = principal.call("GET", "/api/sync/pull?cursor=0&limit=500")["reference"]["schools"][0]["id"]
+            observation, feedback = str(uuid.uuid4()), str(uuid.uuid4())
+            principal.push("observation", observation, {"school_id": school, "teacher_id": teacher.person_id,
+                                                         "observer_id": principal.person_id, "grade": "3",
+                                                         "subject": "Math", "status": "submitted"})
+            principal.push("feedback", feedback, {"observation_id": observation, "glow": "Secret words",
+                                                   "released": True})
+            (message,) = wait_for(lambda: service.messages(endpoints["teacher"]["endpoint"]))
+            assert (message.payload["kind"], message.payload["observation_id"]) == ("feedback_released", observation)
+            assert "Secret" not in json.dumps(message.payload) and "Maria" not in json.dumps(message.payload)
+            inbox = teacher.call("GET", "/api/inbox")
+            assert inbox["items"][0]["text"] == "New feedback from Maria Lopez on your Grade 3 math lesson"
+
+            teacher.push("feedback", feedback, {"acknowledged_at": "2026-12-01T15:00:00Z"}, base_version=1)
+            (answer,) = wait_for(lambda: service.messages(endpoints["principal"]["endpoint"]))
+            assert answer.payload["kind"] == "feedback_acknowledged"
+            assert principal.call("GET", "/api/inbox")["items"][0]["kind"] == "feedback_acknowledged"
     finally:
         demo.stop()
