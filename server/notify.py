@@ -79,9 +79,11 @@ def after_change(observation_ids, now=None) -> None:
         .join(School, School.id == Observation.school_id).where(Observation.id.in_(ids))
         # Sync writes rows with Core statements: never trust objects the session saw before.
         .execution_options(populate_existing=True)).all()
+    commitments = {c.feedback_id: c for c in db.session.scalars(select(SupportCommitment).where(
+        SupportCommitment.feedback_id.in_([feedback.id for _o, feedback, _s in rows])))} if rows else {}
     for observation, feedback, school in rows:
         visible = observation.status == "submitted" and not observation.deleted and feedback.released
-        _keep_commitment(observation, feedback, visible)
+        _keep_commitment(observation, feedback, visible, commitments.get(feedback.id))
         if not visible:
             continue
         when = _push_time(now, school)
@@ -102,9 +104,8 @@ def _push_time(now, school):
     return push_time(now, school)
 
 
-def _keep_commitment(observation: Observation, feedback: Feedback, visible: bool) -> None:
+def _keep_commitment(observation: Observation, feedback: Feedback, visible: bool, existing) -> None:
     """The commitment row follows the feedback: there while the teacher can see a promise."""
-    existing = db.session.scalar(select(SupportCommitment).where(SupportCommitment.feedback_id == feedback.id))
     promised = visible and bool((feedback.support_commitment or "").strip())
     if not promised:
         if existing is not None:
@@ -120,4 +121,3 @@ def _keep_commitment(observation: Observation, feedback: Feedback, visible: bool
     existing.kept_at = feedback.support_kept_at
     existing.kept_note = feedback.support_kept_note or ""
     existing.confirmed = feedback.support_confirmed
-    db.session.flush()

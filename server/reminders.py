@@ -11,7 +11,7 @@ so the sweep may run again, late or in two processes at once, and sends nothing 
 latest ordinal due is written: a sweep that did not run for days sends one reminder, not a burst.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, update
@@ -142,11 +142,18 @@ def _people_with_undigested_reminders() -> list[tuple[str, str, dict]]:
 
 
 def digest_open(now: datetime, zone: str, settings: dict) -> bool:
-    """Whether a morning digest may go out at `now`: a school day, at or after digest_at, and
-    outside quiet hours (all in the person's local time)."""
+    """Whether a morning digest may go out at `now`: a school day, within DIGEST_WINDOW after
+    digest_at, and outside quiet hours (all in the person's local time). A reminder that falls due
+    later in the day waits for the next school morning: one digest a day, in the morning. The window
+    is hours wide so that a scheduler restarted mid-morning still sends the day's digests."""
     local = now.astimezone(ZoneInfo(zone))
-    return (is_school_day(local.date(), settings) and local.time() >= clock(settings["digest_at"])
+    opens = datetime.combine(local.date(), clock(settings["digest_at"]))
+    naive = local.replace(tzinfo=None)
+    return (is_school_day(local.date(), settings) and opens <= naive < opens + DIGEST_WINDOW
             and quiet_until(now, zone, settings) == now)
+
+
+DIGEST_WINDOW = timedelta(hours=4)
 
 
 def _send_digest(person_id: str, zone: str, settings: dict, now: datetime) -> int:

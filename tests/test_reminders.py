@@ -200,22 +200,36 @@ def test_the_morning_digest_gathers_a_persons_reminders_into_one_notification(wo
     assert len(in_it) == len(gathered) == 6  # overdue and requested, for each of three
 
 
-def test_reminders_after_a_persons_digest_of_the_day_wait_for_the_next_school_morning(world):
+def test_reminders_that_fall_due_after_the_morning_wait_for_the_next_school_morning(world):
     released_feedback(world, promise="Co-plan", due_on=date(2026, 10, 29), requested_at=utc(2026, 10, 28, 20, 0))
     friday = sweep(utc(2026, 10, 30, 12, 0))  # Fri 08:00 EDT: overdue since Thursday
     assert (friday["reminder_overdue"], friday["digest"]) == (1, 1)
-    # Fri 16:00 EDT: the teacher's first reminder of the day comes in a digest of its own; the
-    # observer's second waits, they had their digest this morning.
+    # Fri 16:00 EDT: the teacher's first reminder and the observer's second are in the inbox at
+    # once, but the day's digests are morning ones: both wait for Monday.
     afternoon = sweep(utc(2026, 10, 30, 20, 0))
-    assert (afternoon["reminder_acknowledge"], afternoon["reminder_requested"], afternoon["digest"]) == (1, 1, 1)
+    assert (afternoon["reminder_acknowledge"], afternoon["reminder_requested"], afternoon["digest"]) == (1, 1, 0)
     waiting = db.session.scalar(select(Notification).where(Notification.kind == "reminder_requested"))
     assert waiting.digest_id is None
     for moment in every_hour(utc(2026, 10, 30, 21, 0), utc(2026, 11, 2, 11, 0)):  # Fri 17:00 to Mon 06:00
         assert sweep(moment)["digest"] == 0
-    assert sweep(utc(2026, 11, 2, 12, 0))["digest"] == 1  # Mon 07:00 EST
+    assert sweep(utc(2026, 11, 2, 12, 0))["digest"] == 2  # Mon 07:00 EST: the observer's and the teacher's
     assert [d.subject_id.rsplit(":", 1)[1] for d in digests(world["observer"])] == ["2026-10-30", "2026-11-02"]
+    assert [d.subject_id.rsplit(":", 1)[1] for d in digests(world["teacher"])] == ["2026-11-02"]
     db.session.refresh(waiting)
     assert waiting.digest_id == digests(world["observer"])[1].id
+
+
+def test_a_scheduler_back_mid_morning_still_sends_the_day_s_digest(world):
+    released_feedback(world, promise="Co-plan", due_on=date(2026, 10, 29))
+    assert sweep(utc(2026, 10, 30, 14, 59))["digest"] == 1  # Fri 10:59 EDT, within 4 h of 07:00
+
+
+def test_a_scheduler_back_after_the_morning_keeps_the_digest_for_the_next_school_morning(world):
+    released_feedback(world, promise="Co-plan", due_on=date(2026, 10, 29))
+    late = sweep(utc(2026, 10, 30, 15, 0))  # Fri 11:00 EDT: the morning is over
+    assert (late["reminder_overdue"], late["digest"]) == (1, 0)
+    # Mon 07:00 EST: the observer's digest, and the teacher's (not acknowledged since Friday 14:00).
+    assert sweep(utc(2026, 11, 2, 12, 0))["digest"] == 2
 
 
 def test_a_sweep_that_missed_days_sends_the_latest_reminder_not_a_burst(world):
