@@ -145,6 +145,9 @@ OPERATIONS = {
                                                 PERSON, answers.PushPreferencesAnswerSchema),
     ("PUT", "/api/push/preferences"): Operation("Choose which kinds are not pushed (the inbox has all)", PERSON,
                                                 answers.PushPreferencesAnswerSchema, body=preferences_schema),
+    ("GET", "/api/admin/push/problems"): Operation(
+        "Pushes that did not go out and will not by themselves, for the people the admin administers",
+        PERSON, answers.PushProblemListSchema),
     ("GET", "/api/inbox"): Operation("The caller's notifications, newest first, in words", PERSON,
                                      answers.InboxSchema),
     ("POST", "/api/inbox/read"): Operation("Mark some of the caller's notifications read", PERSON,

@@ -209,3 +209,18 @@ class InboxSchema(Schema):
 
 class UnreadSchema(Schema):
     unread = fields.Integer(required=True)
+
+
+class PushProblemSchema(Schema):
+    state = fields.String(required=True, validate=validate.OneOf(["paused", "dead", "failed"]))
+    kind = fields.String(required=True)
+    person = fields.String(required=True)
+    device = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    last_status = fields.Integer(required=True, allow_none=True)
+    last_error = fields.String(required=True, allow_none=True)
+    created_at = fields.String(required=True)
+
+
+class PushProblemListSchema(Schema):
+    problems = fields.List(fields.Nested(PushProblemSchema), required=True)

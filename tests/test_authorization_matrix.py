@@ -178,6 +178,8 @@ MATRIX = {
     ("PUT", "/api/push/preferences"): (
         lambda w, a, c: ("/api/push/preferences", dict(json={"push_off": ["digest"]})), SIGNED_IN),
     ("GET", "/api/inbox"): (lambda w, a, c: ("/api/inbox", {}), SIGNED_IN),
+    ("GET", "/api/admin/push/problems"): (
+        lambda w, a, c: ("/api/admin/push/problems", {}), {"school_admin", "district_admin", "other_district_admin"}),
     ("POST", "/api/inbox/read"): (lambda w, a, c: ("/api/inbox/read", dict(json={"ids": [w.notification]})), SIGNED_IN),
 }
 
@@ -189,6 +191,7 @@ REFUSED = {
     ("GET", "/api/admin/people"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
     ("PATCH", "/api/admin/people/<person_id>"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
     ("POST", "/api/admin/roster"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("GET", "/api/admin/push/problems"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
     ("POST", "/api/templates"): {**dict.fromkeys({"teacher", "observer", "peer", "other_school_teacher"}, 403),
                                  # The school named is not one they may see: a field error, and no
                                  # word on whether that school exists.

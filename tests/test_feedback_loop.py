@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.models import Notification, PushDelivery, PushSubscription, SupportCommitment
+from server.models import Notification, PushDelivery, PushSubscription, School, SupportCommitment
 from server.push_endpoints import endpoint_problem
 from tests.sync.helpers import Tablet
 
@@ -279,3 +279,28 @@ def test_feedback_synced_in_quiet_hours_is_pushed_in_the_school_s_morning_and_sh
         assert notification.push_after == expected[key].astimezone(timezone.utc), key
         assert notification.created_at == friday_night
         assert api_as(teacher).get("/api/inbox").get_json()["unread"] == 1
+
+
+def test_admins_see_pushes_that_will_not_go_out_for_the_people_they_administer_only(lincoln, make, api_as):
+    subscribe(api_as(lincoln["teacher"]))
+    subscribe(api_as(lincoln["stranger"]))
+    submitted(Tablet(api_as(lincoln["observer"]), "observer"), lincoln)
+    far_school = db.session.get(School, lincoln["stranger"].school_id)
+    stranger_observer = make.person("observer", school=far_school)
+    far = Tablet(api_as(stranger_observer), "far")
+    observation = far.create_observation(lincoln["stranger"].school_id, lincoln["stranger"].id,
+                                         stranger_observer.id, status="submitted")
+    far.op("feedback", str(uuid.uuid4()), {"observation_id": observation, "released": True})
+    far.sync()
+    db.session.rollback()
+    for delivery in db.session.scalars(select(PushDelivery)):
+        delivery.state, delivery.last_status, delivery.last_error = "paused", 403, "VAPID key refused"
+    db.session.commit()
+    admin = make.person("admin", school=lincoln["school"])
+    problems = api_as(admin).get("/api/admin/push/problems").get_json()["problems"]
+    assert [(p["person"], p["state"], p["last_status"], p["kind"]) for p in problems] == [
+        ("Alice Moreno", "paused", 403, "feedback_released")]
+    other_admin = make.person("admin", district=far_school.district)
+    assert [p["person"] for p in api_as(other_admin).get("/api/admin/push/problems").get_json()["problems"]] == [
+        lincoln["stranger"].name]
+    assert api_as(lincoln["observer"]).get("/api/admin/push/problems").status_code == 403

@@ -231,6 +231,7 @@ def test_real_answers_conform_to_the_document(make, api_as, conforms):
     assert call(conforms, browser, "PUT", "/api/push/preferences", json={"push_off": ["digest"]}
                 ).get_json()["push_off"] == ["digest"]
     assert call(conforms, browser, "PUT", "/api/push/preferences", json={"push_off": ["x"]}).status_code == 422
+    assert call(conforms, browser, "GET", "/api/admin/push/problems").get_json() == {"problems": []}
 
     # Administration: people, a roster, and revoking a device.
     call(conforms, browser, "GET", "/api/admin/people")

@@ -8,12 +8,13 @@ from sqlalchemy import delete, select
 
 from schemas.push import endpoint_schema, preferences_schema, subscription_schema
 from server.api import api
-from server.auth import require_person
+from server.auth import require_person, require_role
+from server.authz import administered_people_query
 from server.bodies import json_body
 from server.errors import ApiError
 from server.extensions import db
 from server.ids import new_id
-from server.models import KINDS, PushSubscription
+from server.models import KINDS, Device, Notification, Person, PushDelivery, PushSubscription
 from server.models.types import utcnow
 from server.push_endpoints import endpoint_problem
 from server.vapid import VapidConfigError, public_key_b64url
@@ -100,3 +101,27 @@ def put_preferences():
     person.push_off = sorted(set(data["push_off"]) & set(KINDS))
     db.session.commit()
     return get_preferences()
+
+
+# Deliveries an admin must see: the push service refused our configuration (paused) or every try
+# failed (dead), for the people they administer.
+PROBLEM_STATES = ("paused", "dead", "failed")
+
+
+@api.get("/admin/push/problems")
+def push_problems():
+    """Pushes that did not go out and will not by themselves, newest first, with the push
+    service's answer: what an admin needs to fix VAPID settings or tell someone to re-allow."""
+    admin = require_role("admin")
+    people = administered_people_query(admin).with_only_columns(Person.id)
+    rows = db.session.execute(
+        select(PushDelivery, Notification.kind, Person.name, Device.name.label("device_name"))
+        .join(Notification, Notification.id == PushDelivery.notification_id)
+        .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
+        .join(Person, Person.id == PushSubscription.person_id)
+        .join(Device, Device.id == PushSubscription.device_id)
+        .where(PushDelivery.state.in_(PROBLEM_STATES), PushSubscription.person_id.in_(people))
+        .order_by(PushDelivery.created_at.desc(), PushDelivery.id.desc()).limit(200)).all()
+    return {"problems": [{"state": d.state, "kind": kind, "person": name, "device": device_name,
+                          "attempts": d.attempts, "last_status": d.last_status, "last_error": d.last_error,
+                          "created_at": d.created_at.isoformat()} for d, kind, name, device_name in rows]}
