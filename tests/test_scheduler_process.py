@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, insert, select
 
 from server.extensions import db
@@ -17,9 +18,11 @@ from server.ids import new_id
 from server.models import Device
 from server.models.notify import Notification, PushDelivery, PushSubscription
 from server.models.types import utcnow
+from server.vapid import raw_private_key
 from tests.push_service import PushService
 
 ROOT = Path(__file__).resolve().parent.parent
+KEY = raw_private_key(ec.generate_private_key(ec.SECP256R1()))
 
 
 def fan_out(person, service: PushService, count: int) -> list[str]:
@@ -48,8 +51,7 @@ def fan_out(person, service: PushService, count: int) -> list[str]:
 
 def start_scheduler(app, log: Path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "scheduler-test",
-           "ROUNDS_VAPID_PRIVATE_KEY": app.config["VAPID_PRIVATE_KEY"],
-           "ROUNDS_VAPID_SUBJECT": app.config["VAPID_SUBJECT"],
+           "ROUNDS_VAPID_PRIVATE_KEY": KEY, "ROUNDS_VAPID_SUBJECT": "mailto:ops@rounds.example.org",
            "ROUNDS_PUSH_POLL_SECONDS": "0.2", "ROUNDS_PUSH_LEASE_SECONDS": "3", "ROUNDS_PUSH_TIMEOUT_SECONDS": "1"}
     with log.open("a") as output:  # the child keeps its own copy of the descriptor
         return subprocess.Popen([sys.executable, "-m", "flask", "--app", "server", "scheduler"], cwd=ROOT,
