@@ -68,6 +68,10 @@ class Config:
     # Push endpoints on this machine or a private network are refused (the server would POST to
     # them: server-side request forgery) unless this is set: the tests and the demo set it.
     PUSH_ALLOW_LOCAL_ENDPOINTS = os.environ.get("ROUNDS_PUSH_ALLOW_LOCAL_ENDPOINTS") == "1"
+    # The scheduler: how often it looks for due pushes, how long a claim holds, one request's timeout.
+    PUSH_POLL_SECONDS = _positive_number_env("ROUNDS_PUSH_POLL_SECONDS", 2)
+    PUSH_LEASE_SECONDS = _positive_number_env("ROUNDS_PUSH_LEASE_SECONDS", 60)
+    PUSH_TIMEOUT_SECONDS = _positive_number_env("ROUNDS_PUSH_TIMEOUT_SECONDS", 10)
     SESSION_COOKIE_NAME = "rounds_session"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
