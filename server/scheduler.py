@@ -14,7 +14,6 @@ PUSH_LEASE_SECONDS (60), PUSH_TIMEOUT_SECONDS (10: one request to a push service
 """
 import contextlib
 import fcntl
-import importlib
 import logging
 import os
 import signal
@@ -32,6 +31,7 @@ from server.extensions import db
 from server.models.notify import PushDelivery
 from server.models.types import utcnow
 from server.push_delivery import deliver_due
+from server.reminders import sweep
 from server.vapid import vapid_private_key, vapid_subject
 
 log = logging.getLogger("rounds.scheduler")
@@ -68,21 +68,14 @@ def deliver_job(app: Flask) -> None:
 
 
 def sweep_job(app: Flask) -> None:
-    """Run the reminder sweep, if that module exists and no other scheduler is sweeping now."""
-    try:
-        reminders = importlib.import_module("server.reminders")
-    except ModuleNotFoundError as error:
-        if error.name != "server.reminders":
-            raise
-        log.info("reminders: server.reminders is not there yet; no sweep")
-        return
+    """Run the reminder sweep, unless another scheduler is sweeping now."""
     with app.app_context():
         try:
             with sweep_lock() as held:
                 if not held:
                     log.info("reminders: another scheduler is sweeping; skipped")
                     return
-                log.info("reminders: swept %s", reminders.sweep(utcnow()))
+                log.info("reminders: swept %s", sweep(utcnow()))
         finally:
             db.session.remove()
 
