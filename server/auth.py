@@ -116,6 +116,15 @@ def require_person() -> Person:
     return g.person
 
 
+def require_device() -> tuple[Person, Device]:
+    """The caller and their enrolled device (sync, push subscriptions); 403 for a cookie alone."""
+    person = require_person()
+    if g.device is None:
+        raise ApiError(403, "device_required", "This needs an enrolled device: send its token as "
+                                               "'Authorization: Bearer <token>' (POST /api/devices).")
+    return person, g.device
+
+
 def require_role(*roles: str) -> Person:
     """The caller, who must hold one of `roles` (403 otherwise)."""
     person = require_person()

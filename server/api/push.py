@@ -3,12 +3,12 @@
 A subscription belongs to the enrolled device that sent it (bearer token), so revoking the device
 drops it (deliveries check the device) and nobody can subscribe for someone else.
 """
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import delete, select
 
 from schemas.push import endpoint_schema, preferences_schema, subscription_schema
 from server.api import api
-from server.auth import require_person, require_role
+from server.auth import require_device, require_person, require_role
 from server.authz import administered_people_query
 from server.bodies import json_body
 from server.errors import ApiError
@@ -31,14 +31,6 @@ KIND_LABELS = {
 }
 
 
-def _device():
-    person = require_person()
-    if g.device is None:
-        raise ApiError(403, "device_required", "Push subscriptions belong to an enrolled device; "
-                       "call this with the device's bearer token.")
-    return person, g.device
-
-
 @api.get("/push/key")
 def push_key():
     """The VAPID public key a browser subscribes with (its applicationServerKey)."""
@@ -53,7 +45,7 @@ def push_key():
 @api.post("/push/subscriptions")
 def subscribe():
     """Keep this device's subscription; the same endpoint again only updates its keys."""
-    person, device = _device()
+    person, device = require_device()
     data = json_body(subscription_schema)
     problem = endpoint_problem(data["endpoint"], current_app.config["PUSH_ALLOW_LOCAL_ENDPOINTS"])
     if problem:
@@ -78,7 +70,7 @@ def subscribe():
 @api.delete("/push/subscriptions")
 def unsubscribe():
     """Forget this device's subscription (the browser unsubscribed or notifications were turned off)."""
-    _person, device = _device()
+    _person, device = require_device()
     data = json_body(endpoint_schema)
     db.session.execute(delete(PushSubscription).where(PushSubscription.endpoint == data["endpoint"],
                                                       PushSubscription.device_id == device.id))

@@ -2,29 +2,21 @@
 open conflicts and their own rejected ops. Push and pull need an enrolled device's token."""
 import json
 
-from flask import g, request
+from flask import request
 from sqlalchemy import select
 
 from schemas.sync import pull_query_schema, push_schema
 from server.api import api
-from server.auth import require_person
+from server.auth import require_device, require_person
 from server.bodies import json_body
 from server.errors import ApiError
 from server.extensions import db
-from server.models import Device, Person, RejectedOp
+from server.models import RejectedOp
 from server.sync_conflicts import show_all
 from server.sync_feed import read_feed, visible_conflicts_query
 from server.sync_push import push
 from server.sync_reference import reference_data
 from sync import hlc as clocks
-
-
-def require_device() -> tuple[Person, Device]:
-    person = require_person()
-    if g.device is None:
-        raise ApiError(403, "device_required", "Sync needs an enrolled device: send its token as "
-                                               "'Authorization: Bearer <token>' (POST /api/devices).")
-    return person, g.device
 
 
 @api.post("/sync/push")
