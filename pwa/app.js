@@ -12,6 +12,8 @@
  * `ctx = {me, reference, navigate(hash), announce(text)}`. Navigations run one at a time, in order;
  * after each (but not on first load) focus moves to the new screen's `<h1>`.
  *
+ * The bell opens the inbox, with its unread count; the worker's {type: 'open', hash} goes there.
+ *
  * `watchForUpdates()` registers the service worker and offers "Reload to update" when a new
  * version waits; the reload writes pending typing first (`flushEdits`).
  */
@@ -30,6 +32,8 @@ const SCREENS = {
   conflicts: { title: 'Conflicts', load: () => import('./screens/conflicts.js') },
   rejected: { title: 'Rejected', load: () => import('./screens/rejected.js') },
   account: { title: 'Account', load: () => import('./screens/account.js') },
+  inbox: { title: 'Inbox', load: () => import('./screens/inbox.js') },
+  commitments: { title: 'My commitments', load: () => import('./screens/commitments.js') },
 };
 const UPDATE_CHECK_MS = 30 * 60 * 1000;
 
@@ -136,6 +140,7 @@ function renderShell(name) {
   const signedIn = Boolean(me);
   $('nav').hidden = !signedIn;
   $('sync-line').hidden = !signedIn;
+  $('bell').hidden = !signedIn;
   document.querySelector('.brand-name').setAttribute('href', me ? homeOf(me.person) : '#/signin');
   renderNav(syncStatus());
   renderStatus(syncStatus());
@@ -146,7 +151,7 @@ function navLinks(status) {
   const roles = me.person.roles;
   const links = [];
   if (homeOf(me.person) === '#/today') links.push(['today', 'Today']);
-  if (roles.includes('observer')) links.push(['new', 'New walkthrough']);
+  if (roles.includes('observer')) links.push(['new', 'New walkthrough'], ['commitments', 'My commitments']);
   if (roles.includes('teacher')) links.push(['feedback', 'Feedback for me']);
   if (status.conflicts > 0) links.push(['conflicts', 'Conflicts', status.conflicts]);
   if (status.refused > 0) links.push(['rejected', 'Rejected', status.refused]);
@@ -159,6 +164,11 @@ function renderNav(status) {
   $('nav-links').replaceChildren(...navLinks(status).map(([name, label, count]) => h('li', {},
     h('a', { href: `#/${name}`, 'aria-current': name === currentRoute ? 'page' : null },
       label, count ? h('span', { class: 'badge' }, count) : null))));
+  const bell = $('bell');
+  bell.setAttribute('aria-label', status.unread ? `Inbox, ${status.unread} unread` : 'Inbox');
+  bell.setAttribute('aria-current', currentRoute === 'inbox' ? 'page' : 'false');
+  $('bell-count').hidden = !status.unread;
+  $('bell-count').textContent = status.unread;
 }
 
 /** "Offline · 3 changes not synced yet · Last synced Today 10:42", in plain words. */
@@ -199,6 +209,7 @@ function beginSyncing() {
   onSyncStatus(onStatus);
   startSyncing();
   refreshStatus().catch((error) => console.error(error));
+  import('./push.js').then((push) => push.keepSubscribed()).catch((error) => console.warn(error));
 }
 
 let noteTimer = null;
@@ -258,6 +269,9 @@ function watchForUpdates() {
       if (banner.hidden) announce('Update ready. Use Reload to update when it suits you.');
       banner.hidden = false;
     }
+  });
+  navigator.serviceWorker.addEventListener('message', (event) => {
+    if (event.data && event.data.type === 'open') navigate(event.data.hash);
   });
   navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' }).then((registration) => {
     offer(registration.waiting);

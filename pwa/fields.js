@@ -26,6 +26,8 @@ export const FIELD_LABELS = {
   support_commitment: 'Support the observer will provide', support_due: 'Support due by',
   released: 'Shared with the teacher', acknowledged_at: 'Acknowledged', read_at: 'First opened by the teacher',
   reflection: "Teacher's reflection", usefulness: 'How useful the feedback was',
+  support_requested_at: 'Support asked for', support_kept_at: 'Support kept',
+  support_kept_note: 'What the observer did', support_confirmed: 'Did the support happen?',
   record_id: 'Record', fields: 'Fields', resolve_conflict: 'Conflict', op: 'Change',
 };
 
@@ -34,9 +36,10 @@ export const STATUS_NAMES = { draft: 'Draft', submitted: 'Submitted' };
 export const USEFULNESS = ['Not useful', 'A little useful', 'Somewhat useful', 'Useful', 'Very useful'];
 
 const LONG_TEXT = new Set(['teacher_doing', 'students_doing', 'task', 'text', 'glow', 'wonder', 'next_step',
-  'support_commitment', 'reflection']);
+  'support_commitment', 'reflection', 'support_kept_note']);
 const SHORT_TEXT = new Set(['grade', 'subject', 'segment', 'task_demand']);
-const MOMENTS = new Set(['started_at', 'ended_at', 'at', 'acknowledged_at', 'read_at']);
+const MOMENTS = new Set(['started_at', 'ended_at', 'at', 'acknowledged_at', 'read_at', 'support_requested_at',
+  'support_kept_at']);
 const PEOPLE = new Set(['teacher_id', 'observer_id']);
 const NOT_RECORDED = 'Not recorded';
 
@@ -98,6 +101,7 @@ export function valueInWords(field, value, { reference = null, template = null }
   if (field === 'support_due') return dateInWords(value);
   if (field === 'status') return STATUS_NAMES[value] || value;
   if (field === 'element') return ELEMENT_NAMES[value] || value;
+  if (field === 'support_confirmed') return value === 'yes' ? 'Yes' : 'Not yet';
   if (field === 'usefulness') return `${value} of 5: ${USEFULNESS[value - 1] || ''}`;
   if (field === 'deleted') return value ? 'Deleted' : 'Not deleted';
   if (field === 'lookfors' && typeof value === 'object') {

@@ -30,6 +30,7 @@ const DEFAULTS = {
   feedback: {
     observation_id: null, glow: '', wonder: '', next_step: '', support_commitment: '', support_due: null,
     released: false, acknowledged_at: null, reflection: '', usefulness: null,
+    support_requested_at: null, support_kept_at: null, support_kept_note: '', support_confirmed: null,
   },
 };
 // Feedback ids are UUIDv5(FEEDBACK_NAMESPACE, observation id): two devices of one observer that

@@ -14,6 +14,8 @@
 //   network and are never cached. IndexedDB (records and outbox) is never touched here.
 // - message {type: 'version'} with a MessagePort: answers {version, cache} on that port.
 // - sync (tag 'rounds-sync', Background Sync): runs syncNow() from sync.js.
+// - push: a notification for every push (Chrome requires one), in the payload's generic words.
+// - notificationclick: an open window (or a new one) goes to #/observation/<id>, else #/inbox.
 import { syncNow } from './sync.js';
 
 const PREFIX = 'rounds-shell-';
@@ -67,3 +69,29 @@ async function cacheFirst(path, request) {
 self.addEventListener('sync', (event) => {
   if (event.tag === 'rounds-sync') event.waitUntil(syncNow());
 });
+
+self.addEventListener('push', (event) => {
+  event.waitUntil(showPush(event.data));
+});
+
+async function showPush(message) {
+  let push = {};
+  try { push = message ? message.json() : {}; } catch { /* not JSON: the generic words below */ }
+  await self.registration.showNotification(push.title || 'Rounds', {
+    body: push.body || 'Something new in Rounds', tag: push.tag || push.kind || 'rounds',
+    icon: '/icons/icon-192.png', badge: '/icons/badge-72.png', data: { observation_id: push.observation_id || null },
+  });
+}
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const id = event.notification.data && event.notification.data.observation_id;
+  event.waitUntil(openRounds(id ? `#/observation/${id}` : '#/inbox'));
+});
+
+async function openRounds(hash) {
+  const [open] = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  if (!open) return self.clients.openWindow(`/${hash}`);
+  open.postMessage({ type: 'open', hash });
+  return open.focus().catch(() => {});
+}

@@ -1,6 +1,7 @@
 /**
  * The sync client (shared/design/SYNC.md): push the outbox in seq order, in batches, then pull
- * from the cursor until the server has nothing more, then fetch the refused-op list.
+ * from the cursor until the server has nothing more, then fetch the refused-op list and the inbox
+ * (inbox.js; a failure there does not fail the sync).
  *
  * `syncNow()` runs one sync (one at a time per browser, across tabs and the service worker, by a
  * Web Lock) and never throws: how it went is in `syncStatus()`, and `onSyncStatus(fn)` hears
@@ -11,6 +12,7 @@
  */
 import { request } from './api.js';
 import { putMeta, readMeta, transact } from './db.js';
+import { readInbox, syncInbox } from './inbox.js';
 import { acknowledge, countUnsent, nextBatch } from './outbox.js';
 import { applyPull, flushEdits, getMe, importRejections, notify, openConflicts, rejectedOps, subscribe } from './records.js';
 
@@ -23,7 +25,7 @@ const QUIET_MS = 400;
 const SIGNED_OUT = "This tablet's sign-in has ended (the device was revoked or the account turned off). "
   + 'Everything you recorded stays on this tablet. Ask your Rounds admin, then sign in again.';
 
-let status = { state: 'idle', pending: 0, refused: 0, conflicts: 0, last_sync_at: null, last_error: null };
+let status = { state: 'idle', pending: 0, refused: 0, conflicts: 0, unread: 0, last_sync_at: null, last_error: null };
 const listeners = new Set();
 let running = null;
 let again = null;
@@ -89,6 +91,7 @@ async function run() {
     await pullAll(token);
     const refused = await request('GET', '/api/sync/rejected', undefined, { token });
     await importRejections(refused.rejected, me.device_id);
+    await syncInbox(token).catch((error) => console.warn('The inbox did not sync.', error));
     const at = new Date().toISOString();
     await transact(['meta'], 'readwrite', (tx) => putMeta(tx, 'last_sync_at', at));
     failures = 0;
@@ -120,12 +123,12 @@ function startRun() {
   return running;
 }
 
-/** Re-reads the counts and last sync time that the status shows. */
+/** Re-reads the counts (`unread`: the inbox's), and last sync time that the status shows. */
 export async function refreshStatus() {
   if (!(await getMe())) return;
-  const [pending, refused, conflicts, last] = await Promise.all([
-    countUnsent(), rejectedOps(), openConflicts(), readMeta('last_sync_at')]);
-  setStatus({ pending, refused: refused.length, conflicts: conflicts.length, last_sync_at: last });
+  const [pending, refused, conflicts, last, inbox] = await Promise.all([
+    countUnsent(), rejectedOps(), openConflicts(), readMeta('last_sync_at'), readInbox()]);
+  setStatus({ pending, refused: refused.length, conflicts: conflicts.length, last_sync_at: last, unread: inbox.unread });
 }
 
 function schedule() {

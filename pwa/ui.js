@@ -9,6 +9,8 @@
  * - time wording: `clockTime`, `dayAndTime`, `elapsedText`.
  * - `SaveStatus`: the "Saved on this tablet" line a screen shows after each local write.
  * - `namesOf(reference)`: id -> name lookups for people and schools; `hasRole`, `homeOf`.
+ * - `section(id, title, ...content)` a card titled by its h2; `details(rows)` a <dl> of the
+ *   [term, value] rows that have a value; `localDay(days)` "YYYY-MM-DD" on this tablet, days ahead.
  * - `walkthroughNotFound()`: what a screen shows for a walkthrough this tablet does not hold.
  */
 
@@ -20,6 +22,20 @@ export function walkthroughNotFound() {
   return [h('h1', { tabindex: '-1' }, 'Walkthrough not found'),
     h('p', {}, 'This walkthrough is not on this tablet. It may not have synced yet, or it was deleted.'),
     h('p', {}, h('a', { href: '#/today' }, 'Back to Today'))];
+}
+
+export function section(id, title, ...content) {
+  return h('section', { class: 'card view-section', 'aria-labelledby': id }, h('h2', { id }, title), content);
+}
+
+export function details(rows) {
+  const shown = rows.filter((row) => row && row[1] !== null && row[1] !== undefined && row[1] !== '');
+  return h('dl', { class: 'details' }, shown.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
+}
+
+export function localDay(days = 0) {
+  const d = new Date(Date.now() + days * 86400000);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
 export function h(tag, attrs, ...children) {

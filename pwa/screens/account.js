@@ -4,9 +4,13 @@
  * file of everything on this tablet, downloaded as rounds-backup-<date>.json) and "Sign out".
  * Signing out wipes the tablet only when everything is on the server: otherwise it says how many
  * changes are waiting and signs nothing out; once signed out it goes to #/signin.
+ * Notifications: which kinds this person wants pushed (GET/PUT /api/push/preferences, online only).
  */
+import { request } from '../api.js';
+import { readMeta } from '../db.js';
+import { pushOffer } from '../push.js';
 import { exportBackup, signOut, storageState } from '../session.js';
-import { h, plural } from '../ui.js';
+import { details, h, localDay, plural, section } from '../ui.js';
 
 const ROLE_NAMES = { observer: 'Observer', teacher: 'Teacher', district_staff: 'District staff', admin: 'Admin' };
 
@@ -26,14 +30,6 @@ function bytes(count) {
   return `${unit ? value.toFixed(value < 10 ? 1 : 0) : value} ${units[unit]}`;
 }
 
-function section(id, title, ...content) {
-  return h('section', { class: 'card view-section', 'aria-labelledby': id }, h('h2', { id }, title), content);
-}
-
-function details(rows) {
-  return h('dl', { class: 'details' }, rows.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
-}
-
 function storageWords({ persisted, usage, quota }) {
   const kept = persisted
     ? 'Protected: the browser keeps what Rounds stores on this tablet until you sign out.'
@@ -45,9 +41,28 @@ function storageWords({ persisted, usage, quota }) {
   return [h('p', { id: 'storage-kept' }, kept), h('p', {}, used)];
 }
 
-function today() {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+async function pushChoices(announce) {
+  const offer = await pushOffer(announce);
+  const said = h('p', { class: 'message', role: 'alert' });
+  const token = await readMeta('token');
+  let choices;
+  try {
+    choices = await request('GET', '/api/push/preferences', undefined, { token });
+  } catch {
+    return [offer, h('p', {}, 'Connect to choose which notifications are sent. The inbox always has everything.')];
+  }
+  const off = new Set(choices.push_off);
+  const save = async (kind, on) => {
+    if (on) off.delete(kind); else off.add(kind);
+    said.textContent = '';
+    await request('PUT', '/api/push/preferences', { push_off: [...off] }, { token })
+      .then(() => announce('Saved.'), (error) => { said.textContent = `Not saved: ${error.message}`; });
+  };
+  return [offer, h('p', { id: 'push-hint' }, 'Ticked kinds are sent as notifications. The inbox in Rounds always has everything.'),
+    choices.kinds.map(({ kind, label }) => h('div', { class: 'field check' },
+      h('input', { id: `push-${kind}`, type: 'checkbox', checked: !off.has(kind), 'aria-describedby': 'push-hint',
+        onchange: (event) => save(kind, event.target.checked) }),
+      h('label', { for: `push-${kind}` }, label))), said];
 }
 
 export async function render(main, params, ctx) {
@@ -57,7 +72,7 @@ export async function render(main, params, ctx) {
   const message = h('p', { class: 'message', role: 'alert' });
 
   async function download() {
-    const name = `rounds-backup-${today()}.json`;
+    const name = `rounds-backup-${localDay()}.json`;
     const url = URL.createObjectURL(await exportBackup());
     const link = h('a', { href: url, download: name, hidden: true }, name);
     document.body.append(link);
@@ -93,6 +108,9 @@ export async function render(main, params, ctx) {
     button.textContent = 'Sign out';
   }
 
+  // Filled in when the server answers: a slow network must not hold up the screen.
+  const notifications = h('div', {}, h('p', { class: 'muted' }, 'Asking the server…'));
+  pushChoices(ctx.announce).then((nodes) => notifications.replaceChildren(...nodes.flat().filter(Boolean)));
   main.replaceChildren(
     h('h1', { tabindex: '-1' }, 'Account'),
     section('who-heading', 'Signed in',
@@ -100,6 +118,7 @@ export async function render(main, params, ctx) {
     section('device-heading', 'This tablet', details([['Name', deviceName || 'Not named'],
       ['Device id', h('code', { class: 'device-id' }, deviceId)]])),
     section('storage-heading', 'Storage', storageWords(storage)),
+    section('push-heading', 'Notifications', notifications),
     section('backup-heading', 'Backup',
       h('p', { id: 'backup-hint' }, 'A file of everything Rounds holds on this tablet, including changes not '
         + 'synced yet. '

@@ -5,17 +5,21 @@
  *
  * The observed teacher (me.person.id == teacher_id) answers here: "Acknowledge" (acknowledged_at
  * = now), a reflection (saved as typed) and a 1-5 rating; these sync back to the observer. Their
- * tablet records `read_at` when they first open shared feedback. The observer and district staff
- * see that response; the observer gets a link back to editing a draft. Who can read what is
+ * tablet records `read_at` when they first open shared feedback. Once acknowledged: "Ask for this
+ * support", then, once kept, "Did it happen?" (support_confirmed); push is offered (push.js).
+ * The observer and district staff see that response; the observer gets a link back to editing a draft. Who can read what is
  * written is said as server/authz.py rules it. A look-for bound to a core field (`binds`) shows
  * with that field. Open conflicts link to #/conflicts. Kept current as data changes.
  */
 import { feedbackOf, flushEdits, getRecord, notesOf, nowIso, queueFeedbackEdit, saveFeedback } from '../records.js';
 import { keepCurrent } from '../keep-current.js';
+import { pushOffer } from '../push.js';
 import {
   ELEMENT_NAMES, USEFULNESS, fieldLabel, lookforInWords, lookforOf, templateOf, valueInWords,
 } from '../fields.js';
-import { SaveStatus, clockTime, dayAndTime, h, namesOf, walkthroughNotFound } from '../ui.js';
+import {
+  SaveStatus, clockTime, dayAndTime, details, h, namesOf, section, walkthroughNotFound,
+} from '../ui.js';
 
 // Feedback this tablet is already marking as read: a re-render must not write it twice.
 const markingRead = new Set();
@@ -25,16 +29,6 @@ const PANES = [
   { element: 'students', summary: 'students_doing' },
   { element: 'task', summary: 'task' },
 ];
-
-function details(rows) {
-  const shown = rows.filter(([, value]) => value !== null && value !== undefined && value !== '');
-  return h('dl', { class: 'details' }, shown.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
-}
-
-function section(id, title, ...content) {
-  return h('section', { class: 'card view-section', 'aria-labelledby': id },
-    h('h2', { id }, title), content);
-}
 
 function when(data) {
   const start = dayAndTime(data.started_at);
@@ -114,7 +108,31 @@ function responseView(feedback) {
 
 function responseDetails(f) {
   return details([['Reflection', f.reflection],
-    ['How useful was this feedback?', f.usefulness ? valueInWords('usefulness', f.usefulness) : 'Not rated yet']]);
+    ['How useful was this feedback?', f.usefulness ? valueInWords('usefulness', f.usefulness) : 'Not rated yet'],
+    ['Support asked for', f.support_requested_at && dayAndTime(f.support_requested_at)],
+    ['Did the support happen?', f.support_confirmed && valueInWords('support_confirmed', f.support_confirmed)]]);
+}
+
+/** The teacher's side of the support commitment: ask for it, then say whether it happened. */
+function supportAnswer(id, f, observerName, status, ctx) {
+  if (!f.acknowledged_at || !f.support_commitment) return null;
+  const save = (fields, words) => async () => {
+    if (await status.track(saveFeedback(id, fields))) ctx.announce(words);
+  };
+  return h('section', { class: 'field', 'aria-labelledby': 'support-heading' },
+    h('h3', { id: 'support-heading' }, `Support ${observerName} offered`),
+    f.support_requested_at ? h('p', {}, `You asked for it on ${dayAndTime(f.support_requested_at)}.`)
+      : h('button', { type: 'button', class: 'button secondary',
+        onclick: save({ support_requested_at: nowIso() }, `Asked ${observerName} for this support`) },
+      'Ask for this support'),
+    f.support_kept_at ? [
+      h('p', {}, `${observerName} marked it kept ${dayAndTime(f.support_kept_at)}. What was done:`),
+      h('p', { class: 'note-box kept-note' }, f.support_kept_note || 'No note.'),
+      h('fieldset', { class: 'rating' }, h('legend', {}, 'Did it happen?'),
+        h('div', { class: 'actions' }, [['yes', 'Yes'], ['no', 'Not yet']].map(([value, words]) => h('button', {
+          type: 'button', class: 'toggle', 'aria-pressed': f.support_confirmed === value,
+          onclick: save({ support_confirmed: value }, `Saved: ${words}`),
+        }, words))))] : null);
 }
 
 function responseForm(id, feedback, observerName, schoolName, status, ctx, actions) {
@@ -159,7 +177,8 @@ function responseForm(id, feedback, observerName, schoolName, status, ctx, actio
   let sync = 'They see what you write here once this tablet syncs.';
   if (feedback.pending) sync = 'Saved on this tablet; they see it once this tablet syncs.';
   else if (answered) sync = 'Synced: they can see your response.';
-  return [audience, acknowledge, reflection, rating, h('p', { class: 'muted' }, sync), status.element, status.problem];
+  return [audience, acknowledge, supportAnswer(id, f, observerName, status, ctx), reflection, rating,
+    h('p', { class: 'muted' }, sync), status.element, status.problem];
 }
 
 function conflictNotice(conflicts, template) {
@@ -223,6 +242,7 @@ async function build(id, ctx, status, actions) {
       ? section('response-heading', isTeacher ? 'Your response' : "The teacher's response",
         isTeacher ? responseForm(id, feedback, observerName, schoolName, status, ctx, actions)
           : responseView(feedback)) : null,
+    isTeacher && released ? await actions.offer() : null,
   ];
 }
 
@@ -230,7 +250,10 @@ export async function render(main, params, ctx) {
   const id = params[0];
   const status = new SaveStatus();
   let live = null;
+  let offer = null;
   const actions = {
+    // Asked once per visit: a re-render keeps the card (and what it says after a tap).
+    offer: () => { offer ||= pushOffer(ctx.announce); return offer; },
     // The acknowledge button gives way to the sentence saying when: focus goes there.
     acknowledged: async () => {
       await live.refresh();

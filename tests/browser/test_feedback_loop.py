@@ -1,0 +1,113 @@
+"""The reciprocal feedback loop on tablets: the teacher's inbox (offline too), asking for the
+promised support and saying whether it happened; the observer's My commitments, kept offline."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from server.extensions import db
+from server.models import Feedback, Notification
+from tests.browser.conftest import sync_until_sent
+# The same school, people and walkthrough as the teacher's side of feedback.
+from tests.browser.test_teacher_feedback import SUBMITTED_WALKTHROUGH, lincoln  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+def shared_walkthrough(new_tablet, lincoln):
+    """Maria submits a walkthrough of Alice with a support commitment and syncs; (her tablet, its id)."""
+    observer = new_tablet("maria@example.org")
+    observation_id = observer.evaluate(SUBMITTED_WALKTHROUGH,
+                                       [lincoln["school"], lincoln["teacher"], lincoln["template"]])
+    sync_until_sent(observer)
+    return observer, observation_id
+
+
+def go(page, hash_):
+    page.evaluate("(hash) => { location.hash = hash; }", hash_)
+
+
+def test_the_inbox_shows_offline_after_the_last_sync_and_a_read_mark_made_offline_reaches_the_server(
+        app, lincoln, new_tablet, screenshot):
+    _observer, observation_id = shared_walkthrough(new_tablet, lincoln)
+    teacher = new_tablet("alice@example.org")
+    bell = teacher.locator("#bell")
+    expect(bell).to_have_accessible_name("Inbox, 1 unread")
+
+    teacher.context.set_offline(True)
+    teacher.reload()
+    expect(teacher.get_by_role("heading", name="Feedback for me", level=1)).to_be_visible()
+    expect(bell).to_have_accessible_name("Inbox, 1 unread")
+    bell.click()
+    expect(teacher.get_by_role("heading", name="Inbox", level=1)).to_be_visible()
+    item = teacher.get_by_role("list", name="Notifications").get_by_role("link")
+    expect(item).to_contain_text(re.compile(r"New.*New feedback from Maria Lopez on your Grade 3 math lesson"))
+    screenshot(teacher, "inbox-offline")
+    item.click()
+
+    expect(teacher.get_by_role("heading", name="Walkthrough by Maria Lopez", level=1)).to_be_visible()
+    expect(bell).to_have_accessible_name("Inbox")
+    with app.app_context():
+        assert db.session.query(Notification).filter_by(recipient_id=lincoln["teacher"]).one().read_at is None
+
+    teacher.context.set_offline(False)
+    sync_until_sent(teacher)
+    with app.app_context():
+        assert db.session.query(Notification).filter_by(recipient_id=lincoln["teacher"]).one().read_at is not None
+    expect(bell).to_have_accessible_name("Inbox")
+
+
+def test_the_teacher_asks_for_support_the_observer_marks_it_kept_offline_and_the_teacher_confirms_it(
+        app, lincoln, new_tablet, screenshot):
+    observer, observation_id = shared_walkthrough(new_tablet, lincoln)
+    teacher = new_tablet("alice@example.org")
+    go(teacher, f"#/observation/{observation_id}")
+    response = teacher.get_by_role("region", name="Your response")
+    expect(response.get_by_role("button", name="Ask for this support")).to_have_count(0)
+    response.get_by_role("button", name="Acknowledge").click()
+    response.get_by_role("button", name="Ask for this support").click()
+    expect(response).to_contain_text("You asked for it on")
+    sync_until_sent(teacher)
+    with app.app_context():
+        assert db.session.query(Feedback).filter_by(observation_id=observation_id).one().support_requested_at
+
+    sync_until_sent(observer)
+    observer.get_by_role("navigation", name="Main").get_by_role("link", name="My commitments").click()
+    expect(observer.get_by_role("heading", name="My commitments", level=1)).to_be_visible()
+    # Due 2030-03-14: years away, so the commitment is open, neither due soon nor overdue.
+    opened = observer.get_by_role("region", name=re.compile(r"^Open"))
+    expect(opened).to_contain_text("I will cover your class so you can watch Room 14.")
+    expect(opened.get_by_role("link", name=re.compile("Alice Moreno"))).to_have_attribute(
+        "href", f"#/observation/{observation_id}")
+    expect(opened).to_contain_text("Asked for")
+    expect(opened).to_contain_text("Yes,")
+
+    observer.context.set_offline(True)
+    opened.get_by_label("What you did (optional)").fill("Covered period 3 on Tuesday; Alice watched Room 14.")
+    opened.get_by_role("button", name="Mark as kept").click()
+    kept = observer.get_by_role("region", name=re.compile(r"^Kept"))
+    expect(kept).to_contain_text("Covered period 3 on Tuesday")
+    expect(kept).to_contain_text("Alice Moreno has not said yet")
+    screenshot(observer, "my-commitments-kept-offline")
+    observer.reload()
+    expect(observer.get_by_role("region", name=re.compile(r"^Kept"))).to_contain_text("Covered period 3")
+    with app.app_context():
+        assert db.session.query(Feedback).filter_by(observation_id=observation_id).one().support_kept_at is None
+    observer.context.set_offline(False)
+    sync_until_sent(observer)
+    with app.app_context():
+        feedback = db.session.query(Feedback).filter_by(observation_id=observation_id).one()
+        assert feedback.support_kept_at is not None
+        assert feedback.support_kept_note == "Covered period 3 on Tuesday; Alice watched Room 14."
+
+    sync_until_sent(teacher)
+    expect(response).to_contain_text("Covered period 3 on Tuesday; Alice watched Room 14.")
+    answer = response.get_by_role("group", name="Did it happen?")
+    answer.get_by_role("button", name="Yes").click()
+    expect(answer.get_by_role("button", name="Yes")).to_have_attribute("aria-pressed", "true")
+    screenshot(teacher, "teacher-confirms-support")
+    sync_until_sent(teacher)
+    with app.app_context():
+        assert db.session.query(Feedback).filter_by(observation_id=observation_id).one().support_confirmed == "yes"
+    sync_until_sent(observer)
+    expect(kept).to_contain_text("Alice Moreno: Yes")
