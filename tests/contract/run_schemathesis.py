@@ -14,6 +14,7 @@
    server log with an unhandled error, counts as failed); exits 1 if anything failed.
 """
 import argparse
+import base64
 import json
 import os
 import secrets
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 import requests
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,14 +37,23 @@ SPARE_DEVICES = 5
 FAST_PASSWORDS = {"ROUNDS_PASSWORD_TIME_COST": "1", "ROUNDS_PASSWORD_MEMORY_KIB": "64"}
 
 
+def new_vapid_key() -> str:
+    """A P-256 private key as ROUNDS_VAPID_PRIVATE_KEY takes it: base64url of its 32 raw bytes."""
+    value = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    return base64.urlsafe_b64encode(value.to_bytes(32, "big")).rstrip(b"=").decode()
+
+
 def main() -> int:
     options = parse_arguments()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rounds-contract-") as scratch:
         scratch = Path(scratch)
         database_url = options.database_url or f"sqlite:///{scratch / 'rounds.db'}"
+        # Configured as a district's server is: a secret key and a VAPID key pair for web push.
         environment = {**os.environ, **FAST_PASSWORDS, "DATABASE_URL": database_url,
-                       "SECRET_KEY": secrets.token_hex(32), "PYTHONPATH": str(ROOT)}
+                       "SECRET_KEY": secrets.token_hex(32), "PYTHONPATH": str(ROOT),
+                       "ROUNDS_VAPID_PRIVATE_KEY": new_vapid_key(),
+                       "ROUNDS_VAPID_SUBJECT": "mailto:contract@rounds.example.org"}
         prepare_database(database_url, environment)
         port = free_port()
         log = scratch / "server.log"
@@ -55,10 +66,11 @@ def main() -> int:
             known_file = scratch / "known-ids.json"
             known_file.write_text(json.dumps(known))
             runs = {
-                # Push and pull take a device token only; signing out would end this run's session.
+                # Sync and push subscriptions take a device token only; signing out would end this
+                # run's session.
                 "cookie": ({"session": ("api_key", session), "csrf": ("api_key", csrf)},
                            ["--exclude-path", "/api/sync/push", "--exclude-path", "/api/sync/pull",
-                            "--exclude-path", "/api/auth/logout"]),
+                            "--exclude-path", "/api/push/subscriptions", "--exclude-path", "/api/auth/logout"]),
                 "bearer": ({"deviceToken": ("bearer", token)}, []),
             }
             for name, (credentials, options_of_run) in runs.items():
