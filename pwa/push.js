@@ -54,5 +54,5 @@ export async function pushOffer(announce) {
       announce(words.textContent);
     },
   }, 'Allow notifications');
-  return h('section', { class: 'card view-section', 'aria-label': 'Notifications' }, words, button);
+  return h('section', { class: 'card view-section', 'aria-label': 'Push notifications' }, words, button);
 }
