@@ -4,13 +4,17 @@
  * is {items, unread} with waiting marks applied (offline too); `markRead(ids)` queues marks.
  */
 import { request } from './api.js';
-import { getMeta, putMeta, readMeta, transact } from './db.js';
+import { getMeta, putMeta, transact } from './db.js';
 import { notify } from './records.js';
 
 const EMPTY = { items: [], unread: 0 };
 
+function stored() {
+  return transact(['meta'], 'readonly', (tx) => Promise.all([getMeta(tx, 'inbox', EMPTY), getMeta(tx, 'inbox_read', [])]));
+}
+
 export async function readInbox() {
-  const [inbox, marks] = await Promise.all([readMeta('inbox', EMPTY), readMeta('inbox_read', [])]);
+  const [inbox, marks] = await stored();
   const waiting = new Set(marks);
   const items = inbox.items.map((item) => (waiting.has(item.id) && !item.read_at ? { ...item, read_at: 'waiting' } : item));
   const markedHere = inbox.items.filter((item) => waiting.has(item.id) && !item.read_at).length;
@@ -26,15 +30,15 @@ export async function markRead(ids) {
 }
 
 export async function syncInbox(token) {
-  const marks = await readMeta('inbox_read', []);
+  const [before, marks] = await stored();
   if (marks.length) await request('POST', '/api/inbox/read', { ids: marks }, { token });
   const inbox = await request('GET', '/api/inbox', undefined, { token });
-  const changed = await transact(['meta'], 'readwrite', async (tx) => {
+  // Written only when something changed: a write here would queue the next tap's write behind it.
+  if (!marks.length && JSON.stringify(before) === JSON.stringify(inbox)) return;
+  await transact(['meta'], 'readwrite', async (tx) => {
     const now = await getMeta(tx, 'inbox_read', []);
-    const before = await getMeta(tx, 'inbox', EMPTY);
     await putMeta(tx, 'inbox_read', now.filter((id) => !marks.includes(id)));
     await putMeta(tx, 'inbox', inbox);
-    return marks.length || JSON.stringify(before) !== JSON.stringify(inbox);
   });
-  if (changed) notify();
+  notify();
 }
