@@ -156,7 +156,8 @@ def axe_screens(tablet: Tablet) -> dict:
         make_trouble(tablet, page, draft)
         for screen, route in [("today", "today"), ("new", "new"), ("capture", f"capture/{draft}"),
                               ("review", f"review/{draft}"), ("observation", f"observation/{submitted}"),
-                              ("conflicts", "conflicts"), ("rejected", "rejected"), ("account", "account")]:
+                              ("conflicts", "conflicts"), ("rejected", "rejected"), ("account", "account"),
+                              ("inbox", "inbox"), ("commitments", "commitments")]:
             results[(screen, size)] = _axe_on(page, axe, route)
         context.close()
         # "Feedback for me" is a teacher's screen: Alice has released feedback from the principal.
