@@ -14,13 +14,28 @@ from tests.browser.test_teacher_feedback import SUBMITTED_WALKTHROUGH, lincoln  
 pytestmark = pytest.mark.browser
 
 
-def shared_walkthrough(new_tablet, lincoln):
-    """Maria submits a walkthrough of Alice with a support commitment and syncs; (her tablet, its id)."""
+def shared_walkthrough(new_tablet, lincoln, app=None):
+    """Maria submits a walkthrough of Alice with a support commitment and syncs; (her tablet, its id).
+    Given the app, she submits offline and the test checks that nothing reached the server before
+    she was back online."""
     observer = new_tablet("maria@example.org")
+    observer.context.set_offline(app is not None)
     observation_id = observer.evaluate(SUBMITTED_WALKTHROUGH,
                                        [lincoln["school"], lincoln["teacher"], lincoln["template"]])
+    if app is not None:
+        with app.app_context():
+            assert db.session.query(Notification).count() == 0
+        observer.context.set_offline(False)
     sync_until_sent(observer)
     return observer, observation_id
+
+
+def inbox_texts(page) -> list[str]:
+    """What the inbox screen lists, once the tablet has synced."""
+    sync_until_sent(page)
+    go(page, "#/inbox")
+    expect(page.get_by_role("heading", name="Inbox", level=1)).to_be_visible()
+    return page.get_by_role("list", name="Notifications").get_by_role("link").all_inner_texts()
 
 
 def go(page, hash_):
@@ -57,10 +72,13 @@ def test_the_inbox_shows_offline_after_the_last_sync_and_a_read_mark_made_offlin
     expect(bell).to_have_accessible_name("Inbox")
 
 
-def test_the_teacher_asks_for_support_the_observer_marks_it_kept_offline_and_the_teacher_confirms_it(
-        app, lincoln, new_tablet, screenshot):
-    observer, observation_id = shared_walkthrough(new_tablet, lincoln)
+def test_the_whole_loop_offline_then_online_each_side_told_in_its_inbox(app, lincoln, new_tablet, screenshot):
+    """The observer submits offline, then syncs; the teacher's inbox has it; the teacher
+    acknowledges and asks for the support; the observer's inbox and My commitments show it; the
+    observer marks it kept offline, then syncs; the teacher is told and confirms; the observer is told."""
+    observer, observation_id = shared_walkthrough(new_tablet, lincoln, app)
     teacher = new_tablet("alice@example.org")
+    assert any("New feedback from Maria Lopez on your Grade 3 math lesson" in text for text in inbox_texts(teacher))
     go(teacher, f"#/observation/{observation_id}")
     response = teacher.get_by_role("region", name="Your response")
     expect(response.get_by_role("button", name="Ask for this support")).to_have_count(0)
@@ -71,7 +89,10 @@ def test_the_teacher_asks_for_support_the_observer_marks_it_kept_offline_and_the
     with app.app_context():
         assert db.session.query(Feedback).filter_by(observation_id=observation_id).one().support_requested_at
 
-    sync_until_sent(observer)
+    told = inbox_texts(observer)
+    for words in ("Alice Moreno acknowledged your feedback on their Grade 3 math lesson",
+                  "Alice Moreno asked for the support you offered after their Grade 3 math lesson"):
+        assert any(words in text for text in told), (words, told)
     observer.get_by_role("navigation", name="Main").get_by_role("link", name="My commitments").click()
     expect(observer.get_by_role("heading", name="My commitments", level=1)).to_be_visible()
     # Due 2030-03-14: years away, so the commitment is open, neither due soon nor overdue.
@@ -100,7 +121,10 @@ def test_the_teacher_asks_for_support_the_observer_marks_it_kept_offline_and_the
         assert feedback.support_kept_at is not None
         assert feedback.support_kept_note == "Covered period 3 on Tuesday; Alice watched Room 14."
 
-    sync_until_sent(teacher)
+    assert any("Maria Lopez marked the support they offered as kept. Did it happen?" in text
+               for text in inbox_texts(teacher))
+    go(teacher, f"#/observation/{observation_id}")
+    response = teacher.get_by_role("region", name="Your response")
     expect(response).to_contain_text("Covered period 3 on Tuesday; Alice watched Room 14.")
     answer = response.get_by_role("group", name="Did it happen?")
     answer.get_by_role("button", name="Yes").click()
@@ -109,5 +133,7 @@ def test_the_teacher_asks_for_support_the_observer_marks_it_kept_offline_and_the
     sync_until_sent(teacher)
     with app.app_context():
         assert db.session.query(Feedback).filter_by(observation_id=observation_id).one().support_confirmed == "yes"
-    sync_until_sent(observer)
-    expect(kept).to_contain_text("Alice Moreno: Yes")
+    assert any("Alice Moreno answered whether the support you offered happened" in text
+               for text in inbox_texts(observer))
+    observer.get_by_role("navigation", name="Main").get_by_role("link", name="My commitments").click()
+    expect(observer.get_by_role("region", name=re.compile(r"^Kept"))).to_contain_text("Alice Moreno: Yes")
