@@ -37,9 +37,9 @@ sys.path.insert(0, str(ROOT))  # measure this checkout, not whichever one pip in
 import requests
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert
 
+from databases import BenchError, fresh_database  # noqa: E402  (bench/, beside this file)
 from server import create_app
 from server.extensions import db
 from server.models import Device, District, Person, School
@@ -52,10 +52,6 @@ TARGET_RATE = 500
 TARGET_DELAY_S = 5
 SUBJECT = "mailto:bench@rounds.example.org"
 KEY = raw_private_key(ec.generate_private_key(ec.SECP256R1()))
-
-
-class BenchError(RuntimeError):
-    """A push was lost or refused: the run stops and exits 1."""
 
 
 class Receiver:
@@ -75,25 +71,6 @@ class Receiver:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait()
-
-
-def fresh_database(kind: str, pg_url: str, workdir: Path, serial: int) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{workdir}/rounds-{serial}.db"
-    url = make_url(pg_url)
-    if url.database in (None, "test", "postgres"):
-        raise BenchError(f"refusing to empty database {url.database!r}")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}):
-            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return pg_url
 
 
 def migrate(url: str) -> None:

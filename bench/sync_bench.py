@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select, text
 
+from databases import BenchError, fresh_database  # noqa: E402  (bench/, beside this file)
 from server import create_app
 from server.extensions import db
 from server.models import District, Observation, Person, School
@@ -55,10 +55,6 @@ PEER_BIN = PEER_DIR / "node_modules" / ".bin" / "pouchdb-server"
 CHEAP_PASSWORDS = {"PASSWORD_TIME_COST": 1, "PASSWORD_MEMORY_KIB": 64}
 # Fixed ids, so that the same request bodies serve every database and every repeat.
 IDS = {name: str(uuid.uuid4()) for name in ("district", "school", "observer", "teacher")}
-
-
-class BenchError(RuntimeError):
-    """Something is broken (an HTTP error, a wrong count): the run stops and exits 1."""
 
 
 def expect(condition: bool, message: str) -> None:
@@ -120,25 +116,6 @@ def make_workload(devices: int, ops: int, first: int = 0) -> Workload:
 
 
 # --- Databases -------------------------------------------------------------------------------
-
-def fresh_database(kind: str, pg_url: str, workdir: Path, serial: int) -> str:
-    """The URL of an empty database: a new SQLite file, or the bench database with a new schema."""
-    if kind == "sqlite":
-        return f"sqlite:///{workdir}/rounds-{serial}.db"
-    url = make_url(pg_url)
-    expect(url.database not in (None, "test", "postgres"), f"refusing to empty database {url.database!r}")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}):
-            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return pg_url
-
 
 def bench_app(url: str):
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", **CHEAP_PASSWORDS})
