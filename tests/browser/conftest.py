@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 from tests.builders import PASSWORD
 
@@ -63,10 +64,39 @@ def browser_unavailable(reason: str):
     pytest.skip(reason)
 
 
+class InFlight:
+    """WSGI middleware counting requests still being answered, so that the test's end can wait for
+    them: a request that outlives the test would return its database connection to a pool the
+    `app` fixture has already disposed of, where nothing ever closes it."""
+
+    def __init__(self, app):
+        self.app, self.count, self.idle = app, 0, threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.count += 1
+        try:
+            return ClosingIterator(self.app(environ, start_response), [self.done])
+        except BaseException:
+            self.done()
+            raise
+
+    def done(self):
+        with self.idle:
+            self.count -= 1
+            self.idle.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        with self.idle:
+            return self.idle.wait_for(lambda: self.count == 0, timeout)
+
+
 @pytest.fixture
 def live_server(app):
-    """The test app answering HTTP on 127.0.0.1 from a background thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    """The test app answering HTTP on 127.0.0.1 from a background thread; yields its base URL.
+    At the end it waits (30 s at most) for requests still being answered."""
+    in_flight = InFlight(app)
+    server = make_server("127.0.0.1", 0, in_flight, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -75,6 +105,7 @@ def live_server(app):
         server.shutdown()
         server.server_close()
         thread.join()
+        assert in_flight.wait(30), f"{in_flight.count} requests were still being answered 30 s after the test"
 
 
 @pytest.fixture(scope="session")
