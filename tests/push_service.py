@@ -215,7 +215,12 @@ def _handler(service: PushService):
             pass
 
         def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length)
+            if len(body) < length:
+                # The sender went away mid-request (killed): like a real service, take nothing.
+                self.close_connection = True
+                return
             if self.path.startswith("/_control/"):
                 return self.reply(200, {}, json.dumps(service.control("POST", self.path, body)).encode())
             if self.path.startswith("/plain/"):  # bench/: the same bytes, with nothing to check
