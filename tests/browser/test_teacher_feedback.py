@@ -9,6 +9,7 @@ from server.demo import LOOKFORS
 from server.extensions import db
 from server.models import Feedback
 from server.templates import create_template, publish
+from tests.browser.conftest import sync_until_sent
 
 pytestmark = pytest.mark.browser
 
@@ -87,8 +88,7 @@ def test_teacher_reads_acknowledges_reflects_and_rates_and_the_observer_sees_it_
     expect(teacher.get_by_label("4: Useful")).to_be_checked()
     expect(teacher.get_by_role("status").filter(has_text="Saved on this tablet")).to_be_visible()
     screenshot(teacher, "observation-teacher-response")
-    teacher.evaluate("async () => { await (await import('/records.js')).flushEdits(); }")
-    teacher.evaluate(SYNC)
+    sync_until_sent(teacher)
 
     with app.app_context():
         saved = db.session.query(Feedback).filter_by(observation_id=observation_id).one()
