@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from server.extensions import db
+from server.loop_settings import push_time
 from server.models import (Feedback, Notification, Observation, Person, PushDelivery, PushSubscription,
                            School, SupportCommitment)
 from server.models.notify import REMINDER_KINDS
@@ -86,7 +87,7 @@ def after_change(observation_ids, now=None) -> None:
         _keep_commitment(observation, feedback, visible, commitments.get(feedback.id))
         if not visible:
             continue
-        when = _push_time(now, school)
+        when = push_time(now, school)
         people = {"teacher": observation.teacher_id, "observer": observation.observer_id}
         notify("feedback_released", observation.id, observation.teacher_id, observation_id=observation.id,
                actor_id=observation.observer_id, push_after=when, now=now)
@@ -95,13 +96,6 @@ def after_change(observation_ids, now=None) -> None:
                 actor = people["observer" if recipient == "teacher" else "teacher"]
                 notify(kind, observation.id, people[recipient], observation_id=observation.id, actor_id=actor,
                        push_after=when, now=now)
-
-
-def _push_time(now, school):
-    """When a push made now may go out at this school (quiet hours)."""
-    from server.loop_settings import push_time
-
-    return push_time(now, school)
 
 
 def _keep_commitment(observation: Observation, feedback: Feedback, visible: bool, existing) -> None:
