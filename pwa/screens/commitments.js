@@ -67,10 +67,10 @@ function commitment({ record, feedback }, names, status, ctx) {
     f.support_kept_at ? null : markKept(record.record_id, status, ctx));
 }
 
-async function show(main, ctx, status) {
+async function show(ctx, status) {
   const all = await myCommitments(ctx.me);
   const names = namesOf(ctx.reference);
-  main.replaceChildren(h('h1', { tabindex: '-1' }, 'My commitments'),
+  return [h('h1', { tabindex: '-1' }, 'My commitments'),
     h('p', { class: 'lede' }, 'The support you offered teachers in your feedback, until it is kept.'),
     status.element, status.problem,
     ...(all.length ? GROUPS.map(([key, title]) => {
@@ -79,12 +79,12 @@ async function show(main, ctx, status) {
       return h('section', { class: 'list-section', 'aria-labelledby': `group-${key}` },
         h('h2', { id: `group-${key}` }, `${title} (${group.length})`),
         h('ul', { class: 'walkthroughs' }, group.map((entry) => commitment(entry, names, status, ctx))));
-    }).filter(Boolean) : [h('p', { class: 'muted' }, 'No support offered yet. What you commit to in feedback shows here.')]));
+    }).filter(Boolean) : [h('p', { class: 'muted' }, 'No support offered yet. What you commit to in feedback shows here.')])];
 }
 
 export async function render(main, params, ctx) {
   document.title = 'My commitments · Rounds';
   const status = new SaveStatus();
-  const live = await keepCurrent(main, () => show(main, ctx, status));
+  const live = await keepCurrent(main, () => show(ctx, status));
   return live.stop;
 }

@@ -117,7 +117,7 @@ export async function render(main, params, ctx) {
   async function show() {
     const groups = await grouped();
     const total = groups.reduce((sum, [, g]) => sum + g.items.length, 0);
-    main.replaceChildren(
+    return [
       h('h1', { tabindex: '-1' }, 'Conflicts'),
       total
         ? h('p', { class: 'lede' }, `${plural(total, 'field')} changed on two devices at once. Rounds shows the newer `
@@ -125,7 +125,7 @@ export async function render(main, params, ctx) {
         : h('p', { class: 'lede' }, 'No conflicts. When the same field is changed on two devices, both versions '
           + 'wait here for you to choose.'),
       status.element, status.problem,
-      ...groups.map(group));
+      ...groups.map(group)];
   }
 
   const live = await keepCurrent(main, show);

@@ -38,25 +38,24 @@ function item({ record, feedback }, names) {
       feedback.data.next_step ? h('span', {}, `Next step: ${feedback.data.next_step}`) : null));
 }
 
-async function show(main, ctx) {
+async function show(ctx) {
   const items = await feedbackAboutMe(ctx.me);
   const names = namesOf(ctx.reference);
   const fresh = items.filter(({ feedback }) => !isRead(feedback)).length;
   const heading = h('h1', { tabindex: '-1' }, 'Feedback for me');
   if (!items.length) {
-    main.replaceChildren(heading, h('p', { class: 'lede' },
-      'No feedback yet. When someone observes your class and shares feedback, it appears here.'));
-    return;
+    return [heading, h('p', { class: 'lede' },
+      'No feedback yet. When someone observes your class and shares feedback, it appears here.')];
   }
-  main.replaceChildren(heading,
+  return [heading,
     h('p', { class: 'lede' },
       fresh ? `${plural(fresh, 'new walkthrough')} to read.` : 'You have read all your feedback.'),
     h('ul', { class: 'walkthroughs', 'aria-label': 'Walkthroughs of my teaching' },
-      items.map((entry) => item(entry, names))));
+      items.map((entry) => item(entry, names)))];
 }
 
 export async function render(main, params, ctx) {
   document.title = 'Feedback for me · Rounds';
-  const live = await keepCurrent(main, () => show(main, ctx));
+  const live = await keepCurrent(main, () => show(ctx));
   return live.stop;
 }

@@ -18,20 +18,20 @@ function item(entry) {
     : h('button', { type: 'button', class: 'walkthrough', onclick: read, 'aria-disabled': unread ? null : 'true' }, words));
 }
 
-async function show(main, offer) {
+async function show(offer) {
   const [{ items, unread }, last] = await Promise.all([readInbox(), readMeta('last_sync_at')]);
-  main.replaceChildren(h('h1', { tabindex: '-1' }, 'Inbox'),
+  return [h('h1', { tabindex: '-1' }, 'Inbox'),
     h('p', { class: 'lede' }, unread ? `${plural(unread, 'new notification')}.` : 'Nothing new.',
       last ? ` As of the last sync, ${dayAndTime(last)}.` : ' Not synced yet.'),
     offer,
     items.length
       ? h('ul', { class: 'walkthroughs', 'aria-label': 'Notifications' }, items.map(item))
-      : h('p', { class: 'muted' }, 'No notifications yet. News about your walkthroughs and feedback shows here.'));
+      : h('p', { class: 'muted' }, 'No notifications yet. News about your walkthroughs and feedback shows here.')];
 }
 
 export async function render(main, params, ctx) {
   document.title = 'Inbox · Rounds';
   const offer = await pushOffer(ctx.announce);
-  const live = await keepCurrent(main, () => show(main, offer));
+  const live = await keepCurrent(main, () => show(offer));
   return live.stop;
 }

@@ -260,9 +260,7 @@ export async function render(main, params, ctx) {
       document.getElementById('acknowledged')?.focus();
     },
   };
-  live = await keepCurrent(main, async () => {
-    main.replaceChildren(...(await build(id, ctx, status, actions)).filter(Boolean));
-  });
+  live = await keepCurrent(main, () => build(id, ctx, status, actions));
   return () => {
     live.stop();
     flushEdits().catch(() => {});

@@ -173,19 +173,22 @@ export async function render(main, params, ctx) {
     const groups = await grouped();
     // A sync may bring back the same refusals: the forms, and any editing in them, then stay as they are.
     const ids = groups.flatMap((group) => group.entries.map((entry) => entry.op_id)).join(',');
-    if (ids === shownIds) return;
-    shownIds = ids;
-    for (const [opId, { collect }] of forms) drafts.set(opId, collect());
-    const total = groups.reduce((sum, group) => sum + group.entries.length, 0);
-    forms.clear();
-    main.replaceChildren(
-      h('h1', { tabindex: '-1' }, 'Rejected'),
-      h('p', { class: 'lede' }, total
-        ? `The server refused ${plural(total, 'change')}. Nothing is lost: each is kept here. Fix what the messages `
-          + 'name, then send it again, or discard it.'
-        : 'Nothing was refused. If the server ever refuses a change, it waits here for you to fix it.'),
-      status.element, status.problem,
-      ...groups.map(groupSection));
+    if (ids === shownIds) return null;
+    // Called only as the new forms go in: what is typed in the old ones until then is kept.
+    return () => {
+      shownIds = ids;
+      for (const [opId, { collect }] of forms) drafts.set(opId, collect());
+      const total = groups.reduce((sum, group) => sum + group.entries.length, 0);
+      forms.clear();
+      return [
+        h('h1', { tabindex: '-1' }, 'Rejected'),
+        h('p', { class: 'lede' }, total
+          ? `The server refused ${plural(total, 'change')}. Nothing is lost: each is kept here. Fix what the messages `
+            + 'name, then send it again, or discard it.'
+          : 'Nothing was refused. If the server ever refuses a change, it waits here for you to fix it.'),
+        status.element, status.problem,
+        ...groups.map(groupSection)];
+    };
   }
 
   const live = await keepCurrent(main, show);

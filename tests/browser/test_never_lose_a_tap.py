@@ -424,6 +424,49 @@ def test_words_typed_in_another_field_while_a_note_is_stored_stay_in_that_field(
     expect(pane.get_by_label("What the teacher says or does")).to_have_value("")
 
 
+WATCH_VIEW = """() => {
+    window.viewSettled = new Promise((resolve) => {
+        const watch = new MutationObserver(() => { watch.disconnect(); resolve(); });
+        watch.observe(document.getElementById('view'), { childList: true });
+        setTimeout(resolve, 2000);
+    });
+}"""
+
+
+def test_a_field_tapped_while_the_screen_is_brought_up_to_date_keeps_the_focus_and_the_words(lincoln, new_tablet):
+    observer = new_tablet("maria@example.org")
+    observation_id = observer.evaluate(SUBMITTED, [lincoln["school"], lincoln["teacher"].id, lincoln["template"]])
+    page = new_tablet("alice@example.org")
+    page.evaluate("(hash) => { location.hash = hash; }", f"#/observation/{observation_id}")
+    page.get_by_role("button", name="Acknowledge").click()
+    rating = page.get_by_label(re.compile("^4: "))
+    rating.check()
+    expect(page.locator(".save-status")).to_have_text(SAVED)
+    expect(rating).to_be_focused()
+    # Another tab holds the storage and says the data changed: the screen starts reading it again
+    # and must wait, as on a slow tablet, while the teacher taps into the reflection and types.
+    holder = page.context.new_page()
+    holder.goto("/api/health")
+    holder.evaluate(HOLD_STORAGE)
+    page.evaluate("() => { new BroadcastChannel('rounds').onmessage = () => { window.toldOfChange = true; }; }")
+    holder.evaluate("() => new BroadcastChannel('rounds').postMessage('changed')")
+    page.wait_for_function("window.toldOfChange === true")  # after the app's own listener
+    reflection = page.get_by_label("Your reflection")
+    reflection.click()
+    page.keyboard.type("I will ask")
+    # Until the screen has read what changed and put it up (or 2 s, if it rightly leaves it).
+    page.evaluate(WATCH_VIEW)
+    holder.evaluate("async () => { window.letGo = true; await window.held; }")
+    page.evaluate("() => window.viewSettled")
+    page.keyboard.type(" why, at every table.")
+    expect(reflection).to_be_focused()
+    expect(reflection).to_have_value("I will ask why, at every table.")
+    page.keyboard.press("Tab")
+    page.reload()
+    expect(page.get_by_label("Your reflection")).to_have_value("I will ask why, at every table.")
+    expect(page.get_by_label(re.compile("^4: "))).to_be_checked()
+
+
 def test_a_tablet_out_of_storage_says_so_and_keeps_what_was_typed_until_it_can_save(lincoln, new_tablet):
     page = new_tablet("maria@example.org")
     observation_id = page.evaluate(START, [lincoln["school"], lincoln["teacher"].id, lincoln["template"]])
