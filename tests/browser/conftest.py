@@ -4,7 +4,9 @@ Without Chromium at /usr/bin/chromium (or without Playwright) the browser tests 
 ROUNDS_REQUIRE_BROWSER=1 is set, as in CI, where a missing browser is a failure.
 """
 import os
+import sys
 import threading
+import traceback
 from pathlib import Path
 
 import pytest
@@ -65,30 +67,39 @@ def browser_unavailable(reason: str):
 
 
 class InFlight:
-    """WSGI middleware counting requests still being answered, so that the test's end can wait for
-    them: a request that outlives the test would return its database connection to a pool the
-    `app` fixture has already disposed of, where nothing ever closes it."""
+    """WSGI middleware keeping the requests still being answered, so that the test's end can wait
+    for them: a request that outlives the test would return its database connection to a pool the
+    `app` fixture has already disposed of, where nothing ever closes it. `report()` says which
+    requests they are and where their threads are."""
 
     def __init__(self, app):
-        self.app, self.count, self.idle = app, 0, threading.Condition()
+        self.app, self.requests, self.idle = app, {}, threading.Condition()
 
     def __call__(self, environ, start_response):
+        key = object()
         with self.idle:
-            self.count += 1
+            self.requests[key] = (f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO')}", threading.get_ident())
         try:
-            return ClosingIterator(self.app(environ, start_response), [self.done])
+            return ClosingIterator(self.app(environ, start_response), [lambda: self.done(key)])
         except BaseException:
-            self.done()
+            self.done(key)
             raise
 
-    def done(self):
+    def done(self, key):
         with self.idle:
-            self.count -= 1
+            self.requests.pop(key, None)
             self.idle.notify_all()
 
     def wait(self, timeout: float) -> bool:
         with self.idle:
-            return self.idle.wait_for(lambda: self.count == 0, timeout)
+            return self.idle.wait_for(lambda: not self.requests, timeout)
+
+    def report(self) -> str:
+        frames = sys._current_frames()
+        with self.idle:
+            found = list(self.requests.values())
+        return "\n".join(f"{request}:\n{''.join(traceback.format_stack(frames[thread])) if thread in frames else ''}"
+                         for request, thread in found)
 
 
 @pytest.fixture
@@ -105,7 +116,7 @@ def live_server(app):
         server.shutdown()
         server.server_close()
         thread.join()
-        assert in_flight.wait(30), f"{in_flight.count} requests were still being answered 30 s after the test"
+        assert in_flight.wait(30), f"requests still being answered 30 s after the test:\n{in_flight.report()}"
 
 
 @pytest.fixture(scope="session")
