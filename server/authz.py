@@ -8,6 +8,8 @@ of the district. Rules, in the product's words:
 - A teacher reads every submitted observation of their own teaching, nothing hidden
   (a draft is still being written and is the observer's alone).
 - A device is managed by its owner, or by an admin whose scope holds the owner.
+- District staff study (export, report on) the submitted observations of the schools in their
+  scope; no one else may use those routes.
 Objects outside these rules do not exist for the caller: handlers answer 404, not 403.
 """
 from sqlalchemy import and_, false, or_, select, true
@@ -116,6 +118,21 @@ def observation_read_rules(person: Person, entity_column=None):
 def observations_query(person: Person):
     """Observations the person may read."""
     return select(Observation).where(observation_read_rules(person)[0])
+
+
+def may_study(person: Person) -> bool:
+    """District staff study observations in exports and reports; for anyone else those routes
+    do not exist (404)."""
+    return person.has_role("district_staff")
+
+
+def studied_schools_query(person: Person):
+    """Ids of the schools whose submitted observations the person may export and report on:
+    district staff's schools within their scope (one school, or every school of the district);
+    none for anyone else. Identified and de-identified exports share this scope."""
+    if not may_study(person):
+        return select(School.id).where(false())
+    return schools_query(person).with_only_columns(School.id)
 
 
 def may_read_feedback(person: Person, observation: Observation) -> bool:
