@@ -1,0 +1,69 @@
+"""The few SQL expressions whose spelling differs between SQLite and PostgreSQL.
+
+Months and weeks are of UTC time ("2026-03", and the Monday "2026-03-02"); durations are whole
+hours, rounded down. Everything else in the reports is portable SQLAlchemy.
+"""
+from sqlalchemy import Date, Integer, case, cast, func, literal, select, true, union_all
+
+from server.extensions import db
+from server.models import Observation
+
+
+def _postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def visit_at():
+    """When the visit happened: its start, or when the record was made if it has none."""
+    return func.coalesce(Observation.started_at, Observation.created_at)
+
+
+def month_of(moment):
+    if _postgres():
+        return func.to_char(func.timezone("UTC", moment), "YYYY-MM")
+    return func.strftime("%Y-%m", moment)
+
+
+def week_of(moment):
+    """The Monday starting the moment's week, as YYYY-MM-DD."""
+    if _postgres():
+        return func.to_char(func.date_trunc("week", func.timezone("UTC", moment)), "YYYY-MM-DD")
+    return func.date(moment, "-6 days", "weekday 1")
+
+
+def utc_date(moment):
+    if _postgres():
+        return cast(func.timezone("UTC", moment), Date)
+    return func.date(moment)
+
+
+def whole_hours(start, end):
+    """Hours from `start` to `end`, rounded down to a whole number."""
+    if _postgres():
+        return cast(func.floor(func.extract("epoch", end - start) / 3600), Integer)
+    # Whole seconds first: julianday's floating point puts 5 h a hair below 5.
+    seconds = cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), Integer)
+    return (seconds - ((seconds % 3600) + 3600) % 3600) // 3600
+
+
+# The look-for answer that is an observation's core field (`binds`), under a key no look-for can
+# have (keys start with a letter), so it travels with the others.
+BOUND_KEY_PREFIX = "@"
+
+
+def lookfor_answers(conditions, *columns):
+    """A subquery of one row per answered look-for of the counted observations: `columns` (labelled
+    Observation expressions), then `key` and `value` (the answer as text: "true", "false", a
+    whole number's digits, or the text). Answers stored in core fields come as "@<field>"."""
+    if _postgres():
+        pair = func.jsonb_each_text(Observation.lookfors).table_valued("key", "value").lateral("answer")
+        stored = select(*columns, pair.c.key, pair.c.value).select_from(Observation).join(pair, true())
+        value = pair.c.value
+    else:
+        pair = func.json_each(Observation.lookfors).table_valued("key", "value", "type").alias("answer")
+        value = case((pair.c.type.in_(("true", "false")), pair.c.type), else_=cast(pair.c.value, db.String))
+        stored = select(*columns, pair.c.key, value.label("value")).select_from(Observation).join(pair, true())
+    stored = stored.where(*conditions, value.is_not(None))
+    bound = select(*columns, literal(BOUND_KEY_PREFIX + "task_demand").label("key"),
+                   Observation.task_demand.label("value")).where(*conditions, Observation.task_demand.is_not(None))
+    return union_all(stored, bound).subquery("answers")
