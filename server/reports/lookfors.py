@@ -8,7 +8,9 @@ they compare); text look-fors only say how many answered. Every distribution car
 observations with an answer, and the distinct teachers behind them; `unreadable` counts answers
 that do not fit the look-for's kind (they are in n, in no level or bin).
 """
-from sqlalchemy import distinct, func, select
+import uuid
+
+from sqlalchemy import String, cast, distinct, func, literal, null, select, union_all
 
 from server.extensions import db
 from server.models import LookForTemplate, Observation, Person, School
@@ -27,15 +29,26 @@ def lookfors_report(person: Person, filters: Filters) -> dict:
         conditions, Observation.template_id.label("template_id"), Observation.teacher_id.label("teacher_id"),
         Observation.school_id.label("school"), Observation.grade.label("grade"),
         Observation.subject.label("subject"), month_of(visit_at()).label("month"))
-    values, sizes = {}, {}
+    groupings = []
     for breakdown in (None, *BREAKDOWNS):
-        group = [answers.c.template_id, answers.c.key] + ([answers.c[breakdown]] if breakdown else [])
-        for *keys, value, count in db.session.execute(
-                select(*group, answers.c.value, func.count()).group_by(*group, answers.c.value)):
-            values.setdefault((breakdown, *_padded(keys)), {})[value] = count
-        for *keys, count, teachers in db.session.execute(
-                select(*group, func.count(), func.count(distinct(answers.c.teacher_id))).group_by(*group)):
-            sizes[(breakdown, *_padded(keys))] = (count, teachers)
+        # One column holds every grouping's value (a school's id, a grade, a month...): as text.
+        group = [cast(answers.c[breakdown] if breakdown else null(), String)]
+        keys = [answers.c.template_id, answers.c.key, *([answers.c[breakdown]] if breakdown else [])]
+        groupings.append(select(literal(breakdown or "").label("breakdown"), answers.c.template_id, answers.c.key,
+                                *[g.label("grouped") for g in group], answers.c.value, func.count(),
+                                null().label("teachers")).group_by(*keys, answers.c.value))
+        groupings.append(select(literal(breakdown or "").label("breakdown"), answers.c.template_id, answers.c.key,
+                                *[g.label("grouped") for g in group], null().label("value"), func.count(),
+                                func.count(distinct(answers.c.teacher_id))).group_by(*keys))
+    values, sizes = {}, {}
+    for breakdown, template_id, key, grouped, value, count, teachers in db.session.execute(union_all(*groupings)):
+        if breakdown == "school":  # as text, SQLite's ids lack their dashes
+            grouped = str(uuid.UUID(str(grouped)))
+        where = (breakdown or None, template_id, key, grouped)
+        if teachers is None:
+            values.setdefault(where, {})[value] = count
+        else:
+            sizes[where] = (count, teachers)
     totals = {template_id: (count, teachers) for template_id, count, teachers in db.session.execute(
         select(Observation.template_id, func.count(), func.count(distinct(Observation.teacher_id)))
         .where(*conditions).group_by(Observation.template_id))}
@@ -44,11 +57,6 @@ def lookfors_report(person: Person, filters: Filters) -> dict:
     shown = [_template(template, totals[template.id], values, sizes, schools)
              for template in sorted(templates, key=lambda t: (t.name, t.version, t.id))]
     return {"report": "lookfors", "templates": shown}
-
-
-def _padded(keys: list) -> tuple:
-    """(template_id, key, group value): the overall figures have None for their group."""
-    return tuple(keys) if len(keys) == 3 else (*keys, None)
 
 
 def _template(template: LookForTemplate, total, values, sizes, schools) -> dict:

@@ -52,7 +52,7 @@ BOUND_KEY_PREFIX = "@"
 
 
 def lookfor_answers(conditions, *columns):
-    """A subquery of one row per answered look-for of the counted observations: `columns` (labelled
+    """A common table expression of one row per answered look-for of the counted observations: `columns` (labelled
     Observation expressions), then `key` and `value` (the answer as text: "true", "false", a
     whole number's digits, or the text). Answers stored in core fields come as "@<field>"."""
     if _postgres():
@@ -66,4 +66,6 @@ def lookfor_answers(conditions, *columns):
     stored = stored.where(*conditions, value.is_not(None))
     bound = select(*columns, literal(BOUND_KEY_PREFIX + "task_demand").label("key"),
                    Observation.task_demand.label("value")).where(*conditions, Observation.task_demand.is_not(None))
-    return union_all(stored, bound).subquery("answers")
+    # Materialized: the report groups these rows several ways in one statement, and the look-fors
+    # are unpacked from their JSON once, not once per grouping.
+    return union_all(stored, bound).cte("answers").prefix_with("MATERIALIZED")
