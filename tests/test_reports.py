@@ -35,12 +35,15 @@ class World:
     """District One: Lincoln (teachers t1, t2, t4) and Grant (t3); observers o1 and o2; staff of
     the district, of Lincoln only, and of District Two. Template "Walkthrough" v1 and v2.
 
-    | obs | school | teacher | observer | template | visit         | look-fors                                  |
-    | 1   | Lincoln| t1      | o1       | v1       | 2026-01-05 09 | target yes, voice Some, questions 2, talk 120, demand Recall |
-    | 2   | Lincoln| t1      | o1       | v1       | 2026-01-07 09 | target no, voice All, questions 4, talk 300 |
-    | 3   | Lincoln| t2      | o2       | v1       | 2026-02-10 09 | target yes, voice Some, questions 6, demand Strategic thinking |
-    | 4   | Grant  | t3      | o1       | v1       | 2026-02-11 09 | target yes, questions 8, demand "Odd"       |
-    | 5   | Lincoln| t2      | o2       | v2       | 2026-02-12 09 | target yes, questions 100                   |
+    | obs | school  | teacher | observer | template | visit (09:00) | look-fors                            |
+    | 1   | Lincoln | t1      | o1       | v1       | 2026-01-05    | target yes, voice Some, questions 2, |
+    |     |         |         |          |          |               | talk 120, demand Recall              |
+    | 2   | Lincoln | t1      | o1       | v1       | 2026-01-07    | target no, voice All, questions 4,   |
+    |     |         |         |          |          |               | talk 300                             |
+    | 3   | Lincoln | t2      | o2       | v1       | 2026-02-10    | target yes, voice Some, questions 6, |
+    |     |         |         |          |          |               | demand Strategic thinking            |
+    | 4   | Grant   | t3      | o1       | v1       | 2026-02-11    | target yes, questions 8, demand Odd  |
+    | 5   | Lincoln | t2      | o2       | v2       | 2026-02-12    | target yes, questions 100            |
     Never counted: a draft and a deleted walkthrough of t1 (v1, target no), and a walkthrough of
     District Two.
     """
@@ -348,8 +351,9 @@ def test_every_report_view_is_audited_with_its_filters(world, api_as, name):
     report(api_as, person, name, "?to=2026-02-28&format=csv")
     db.session.rollback()
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "report")).all()
+    report_name = name.replace("-", "_")
     assert [(e.actor_id, e.detail["report"], e.detail["filters"]["to"], e.detail["format"]) for e in events] == [
-        (person.id, name.replace("-", "_"), "2026-02-28", "json"), (person.id, name.replace("-", "_"), "2026-02-28", "csv")]
+        (person.id, report_name, "2026-02-28", "json"), (person.id, report_name, "2026-02-28", "csv")]
 
 
 def csv_of(api_as, person, name, query=""):

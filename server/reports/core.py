@@ -27,7 +27,8 @@ def _task_demand(conditions) -> dict:
     answered = [*conditions, Observation.task_demand.is_not(None)]
     counts = {}
     for when, level, count in db.session.execute(
-            select(month, Observation.task_demand, func.count()).where(*answered).group_by(month, Observation.task_demand)):
+            select(month, Observation.task_demand, func.count()).where(*answered)
+            .group_by(month, Observation.task_demand)):
         for key in (when, None):
             counts.setdefault(key, {})
             counts[key][level] = counts[key].get(level, 0) + count

@@ -64,10 +64,11 @@ def _not_visited(person, filters, days, today, schools, teachers) -> list[dict]:
     shown = []
     for school_id, school_name in schools.items():
         mine = [(teacher_id, name) for teacher_id, (name, school) in teachers.items() if school == school_id]
+        seen = {teacher_id: _aware(last[teacher_id]) for teacher_id, _name in mine if teacher_id in last}
         missed = [{"teacher_id": teacher_id, "teacher": name,
-                   "last_visit": _aware(last[teacher_id]).date().isoformat() if teacher_id in last else None,
-                   "days_since_last_visit": (end - _aware(last[teacher_id]).date()).days if teacher_id in last else None}
-                  for teacher_id, name in mine if teacher_id not in last or _aware(last[teacher_id]) < since]
+                   "last_visit": seen[teacher_id].date().isoformat() if teacher_id in seen else None,
+                   "days_since_last_visit": (end - seen[teacher_id].date()).days if teacher_id in seen else None}
+                  for teacher_id, name in mine if teacher_id not in seen or seen[teacher_id] < since]
         missed.sort(key=lambda t: (t["last_visit"] is not None, t["last_visit"] or "", t["teacher"]))
         shown.append({"school_id": school_id, "school": school_name, "n_teachers": len(mine),
                       "n_not_visited": len(missed), "teachers": missed})

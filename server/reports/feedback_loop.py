@@ -80,7 +80,8 @@ def _sizes(conditions) -> dict:
         if condition is None:
             columns += [func.count(), func.count(distinct(Observation.teacher_id))]
         else:
-            columns += [func.count(case((condition, 1))), func.count(distinct(case((condition, Observation.teacher_id))))]
+            columns += [func.count(case((condition, 1))),
+                        func.count(distinct(case((condition, Observation.teacher_id))))]
     sizes = {}
     for grouped in (False, True):
         keys = [Observation.school_id] if grouped else []

@@ -39,8 +39,8 @@ def load_filters(person: Person, query: dict) -> Filters:
     if filters.school is not None and db.session.scalar(
             studied_schools_query(person).where(School.id == filters.school)) is None:
         errors["school"] = ["No school you report on has this id."]
-    if filters.template is not None and db.session.scalar(
-            select(LookForTemplate.id).where(LookForTemplate.id == filters.template, _template_in_scope(person))) is None:
+    if filters.template is not None and db.session.scalar(select(LookForTemplate.id).where(
+            LookForTemplate.id == filters.template, _template_in_scope(person))) is None:
         errors["template"] = ["No template of the schools you report on has this id."]
     if errors:
         raise ValidationError(errors)

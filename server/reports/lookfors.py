@@ -69,12 +69,16 @@ def _template(template: LookForTemplate, total, values, sizes, schools) -> dict:
         for breakdown in BREAKDOWNS:
             groups = sorted({k[3] for k in sizes if k[:3] == (breakdown, template.id, key)},
                             key=lambda g: (g is None, schools.get(g, "") if breakdown == "school" else g or ""))
-            shown[f"by_{breakdown}"] = [
-                {**({"school_id": group, "school": schools.get(group)} if breakdown == "school" else {breakdown: group}),
-                 **figures.distribution(breakdown, group)} for group in groups]
+            shown[f"by_{breakdown}"] = [{**_named(breakdown, group, schools), **figures.distribution(breakdown, group)}
+                                        for group in groups]
         lookfors.append(shown)
     return {"template_id": template.id, "family_id": template.family_id, "name": template.name,
             "version": template.version, "n_observations": total[0], "n_teachers": total[1], "lookfors": lookfors}
+
+
+def _named(breakdown: str, group, schools: dict) -> dict:
+    """The fields that say which group a distribution is of."""
+    return {"school_id": group, "school": schools.get(group)} if breakdown == "school" else {breakdown: group}
 
 
 class _Figures:
