@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
-from werkzeug.wsgi import ClosingIterator
 
 from tests.builders import PASSWORD
 
@@ -80,10 +79,24 @@ class InFlight:
         with self.idle:
             self.requests[key] = (f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO')}", threading.get_ident())
         try:
-            return ClosingIterator(self.app(environ, start_response), [lambda: self.done(key)])
+            answer = self.app(environ, start_response)
         except BaseException:
             self.done(key)
             raise
+        return self._answered(answer, key)
+
+    def _answered(self, answer, key):
+        """The answer's chunks; the request counts as answered once they are all given or the
+        server stops asking (a client gone). The server then drains what is left of the request
+        body until the client closes: that wait holds nothing of the app's."""
+        try:
+            yield from answer
+        finally:
+            try:
+                if hasattr(answer, "close"):
+                    answer.close()
+            finally:
+                self.done(key)
 
     def done(self, key):
         with self.idle:
