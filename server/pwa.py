@@ -13,6 +13,7 @@
   offline), has an ETag (a revalidation costs a 304) and `Vary: Accept-Encoding`; text is sent
   gzip-compressed to a client that accepts gzip. Bytes and compressed bytes are kept in memory,
   keyed by path, modification time and size, so a changed file is read again.
+- JavaScript is served without its comments (server/js_comments.py), line numbers kept.
 - HEAD works wherever GET does.
 """
 import gzip
@@ -26,6 +27,8 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
+
+from server.js_comments import without_comments
 
 pwa = Blueprint("pwa", __name__)
 
@@ -77,11 +80,21 @@ def _stamp(path: str) -> tuple:
 
 
 def _make_asset(raw: bytes, extension: str) -> Asset:
+    if extension == ".js":
+        raw = _served_script(raw)
     gzipped = gzip.compress(raw, compresslevel=9, mtime=0) if extension in COMPRESSIBLE else None
     if gzipped is not None and len(gzipped) >= len(raw):
         gzipped = None
     etag = hashlib.sha256(raw).hexdigest()[:32]
     return Asset(raw, gzipped, etag, CONTENT_TYPES.get(extension, "application/octet-stream"))
+
+
+def _served_script(raw: bytes) -> bytes:
+    """A script as the tablet gets it: without its comments (server/js_comments.py)."""
+    try:
+        return without_comments(raw.decode("utf-8")).encode("utf-8")
+    except UnicodeDecodeError:
+        return raw
 
 
 def _cached(key: str, stamp: tuple, build) -> Asset:
