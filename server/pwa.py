@@ -5,7 +5,8 @@
   path that leaves the folder or one under /api/ answers 404 in the API's error shape.
 - `GET /sw.js` is pwa/sw.js with one line prepended:
   `const SHELL = {"version": "<hash>", "files": ["/", "/app.css", ...]};` where `files` lists every
-  file of the shell (each file under the folder but sw.js and dotfiles; "/" stands for index.html)
+  file of the shell (each file under the folder but sw.js, dotfiles and the online/ folder; "/"
+  stands for index.html)
   and `version` hashes their paths and bytes. Any change to any shell file therefore changes the
   bytes of sw.js, which is how browsers learn that an update is there. It carries
   `Service-Worker-Allowed: /`.
@@ -42,6 +43,9 @@ class ShellPathConverter(PathConverter):
 pwa.record_once(lambda state: state.app.url_map.converters.setdefault("shell_path", ShellPathConverter))
 
 WORKER = "sw.js"
+# Screens that only work online (reports): served like the shell, never precached, so the tablet's
+# first load does not carry them.
+ONLINE = "online"
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -110,11 +114,13 @@ def _cached(key: str, stamp: tuple, build) -> Asset:
 
 
 def shell_files(pwa_dir: str) -> list[str]:
-    """The shell's files as paths relative to `pwa_dir` ('/'-separated, sorted): all but sw.js and dotfiles."""
+    """The shell's files as paths relative to `pwa_dir` ('/'-separated, sorted): all but sw.js,
+    dotfiles and the files under online/."""
     found = []
     for folder, subfolders, files in os.walk(pwa_dir):
-        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
         relative = os.path.relpath(folder, pwa_dir)
+        subfolders[:] = sorted(name for name in subfolders
+                               if not name.startswith(".") and not (relative == "." and name == ONLINE))
         for name in files:
             path = name if relative == "." else f"{relative}/{name}".replace(os.sep, "/")
             if not name.startswith(".") and path != WORKER:

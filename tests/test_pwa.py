@@ -30,7 +30,8 @@ def test_service_worker_is_served_for_the_whole_site_never_from_the_http_cache(c
 def test_service_worker_lists_every_shell_file_and_not_itself(client):
     listed = worker_shell(client.get("/sw.js"))
     on_disk = {"/" + str(path.relative_to(PWA)) for path in PWA.rglob("*") if path.is_file()}
-    expected = {"/" if path == "/index.html" else path for path in on_disk - {"/sw.js"}}
+    online = {path for path in on_disk if path.startswith("/online/")}
+    expected = {"/" if path == "/index.html" else path for path in on_disk - {"/sw.js"} - online}
     assert set(listed["files"]) == expected
     assert {"/", "/app.css", "/manifest.webmanifest", "/icons/icon-192.png"} <= expected
     for path in listed["files"]:
@@ -54,6 +55,17 @@ def test_any_change_to_the_shell_changes_the_service_worker(client, shell, chang
     assert worker_shell(after)["version"] != worker_shell(before)["version"]
     assert after.data != before.data
     assert ("/screens/added.js" in worker_shell(after)["files"]) == (change == "add a file")
+
+
+def test_online_screens_are_served_but_never_precached(client, shell):
+    (shell / "online").mkdir(exist_ok=True)
+    (shell / "online" / "added.js").write_text("export const added = true;\n")
+    before = worker_shell(client.get("/sw.js"))
+    assert client.get("/online/added.js").status_code == 200
+    assert not [path for path in before["files"] if path.startswith("/online/")]
+    (shell / "online" / "added.js").write_text("export const added = 'changed';\n")
+    assert worker_shell(client.get("/sw.js")) == before
+    assert client.get("/online/added.js").get_data(as_text=True) == "export const added = 'changed';\n"
 
 
 def test_the_service_worker_is_the_same_while_nothing_changes(client, shell):
