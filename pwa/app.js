@@ -9,7 +9,8 @@
  * Routes are `#/<name>/<param>/...`; each name maps to `screens/<module>.js`, whose
  * `render(main, params, ctx)` fills the emptied `<main id="view">`, may return a cleanup function
  * (awaited before the next screen renders), and sets its `<h1>` and `document.title`.
- * `ctx = {me, reference, navigate(hash), announce(text)}`. Navigations run one at a time, in order;
+ * `ctx = {me, reference, navigate(hash), announce(text)}`. Online screens (`online: true`, modules in
+ * pwa/online/) are not precached; when their module cannot load, the screen says they need a connection. Navigations run one at a time, in order;
  * after each (but not on first load) focus moves to the new screen's `<h1>`.
  *
  * The bell opens the inbox, with its unread count; the worker's {type: 'open', hash} goes there.
@@ -19,7 +20,7 @@
  */
 import { flushEdits, getMe, getReference, recoverEdits, subscribe } from './records.js';
 import { onSyncStatus, refreshStatus, startSyncing, syncNow, syncStatus } from './sync.js';
-import { dayAndTime, debounce, h, homeOf, plural } from './ui.js';
+import { NEEDS_CONNECTION, dayAndTime, debounce, h, homeOf, plural } from './ui.js';
 
 const SCREENS = {
   signin: { title: 'Sign in', load: () => import('./screens/signin.js') },
@@ -34,6 +35,9 @@ const SCREENS = {
   account: { title: 'Account', load: () => import('./screens/account.js') },
   inbox: { title: 'Inbox', load: () => import('./screens/inbox.js') },
   commitments: { title: 'My commitments', load: () => import('./screens/commitments.js') },
+  // Online screens (pwa/online/) are not precached: offline, their module does not load.
+  reports: { title: 'Reports', online: true, load: () => import('./online/reports.js') },
+  'my-ratings': { title: 'How teachers rated my feedback', online: true, load: () => import('./online/my-ratings.js') },
 };
 const UPDATE_CHECK_MS = 30 * 60 * 1000;
 
@@ -119,8 +123,8 @@ async function renderScreen(screen, params, ctx) {
   } catch (error) {
     console.error(error);
     document.title = `${screen.title} · Rounds`;
-    main.append(h('h1', {}, screen.title),
-      h('p', { class: 'message' }, 'This part of Rounds is not on this tablet yet. Reload when you are online.'));
+    main.append(h('h1', {}, screen.title), h('p', { class: 'message' }, screen.online ? NEEDS_CONNECTION
+      : 'This part of Rounds is not on this tablet yet. Reload when you are online.'));
     return null;
   }
   return module.render(main, params, ctx);
@@ -153,6 +157,7 @@ function navLinks(status) {
   if (homeOf(me.person) === '#/today') links.push(['today', 'Today']);
   if (roles.includes('observer')) links.push(['new', 'New walkthrough'], ['commitments', 'My commitments']);
   if (roles.includes('teacher')) links.push(['feedback', 'Feedback for me']);
+  if (roles.includes('district_staff')) links.push(['reports', 'Reports']);
   if (status.conflicts > 0) links.push(['conflicts', 'Conflicts', status.conflicts]);
   if (status.refused > 0) links.push(['rejected', 'Rejected', status.refused]);
   links.push(['account', 'Account']);

@@ -14,6 +14,8 @@
  * - `walkthroughNotFound()`: what a screen shows for a walkthrough this tablet does not hold.
  */
 
+/** What an online screen (reports) says when this tablet cannot reach the server. */
+export const NEEDS_CONNECTION = 'Reports need a connection. They open when this tablet is online.';
 export const STORAGE_FULL = 'This tablet is out of storage for Rounds. Sync, then free space (or Export backup).';
 
 /** Sets the title and returns the elements of the screen for a walkthrough not on this tablet. */

@@ -2,6 +2,7 @@
  * #/commitments: the support the observer offered in shared feedback (records on this tablet),
  * grouped Overdue, Due soon (3 days), Open, Kept, with teacher, walkthrough, due date, asked for
  * or not, confirmed or not. "Mark as kept" + note is a feedback edit: offline too, then synced.
+ * A link leads to how teachers rated the observer's feedback (#/my-ratings, an online screen).
  */
 import { feedbackOf, listObservations, nowIso, saveFeedback } from '../records.js';
 import { keepCurrent } from '../keep-current.js';
@@ -72,6 +73,7 @@ async function show(ctx, status) {
   const names = namesOf(ctx.reference);
   return [h('h1', { tabindex: '-1' }, 'My commitments'),
     h('p', { class: 'lede' }, 'The support you offered teachers in your feedback, until it is kept.'),
+    h('p', {}, h('a', { href: '#/my-ratings' }, 'How teachers rated my feedback')),
     status.element, status.problem,
     ...(all.length ? GROUPS.map(([key, title]) => {
       const group = all.filter(({ feedback }) => groupOf(feedback.data) === key);
