@@ -1,0 +1,68 @@
+"""Query strings of the export and audit routes: filters, format, paging. Only validation here;
+what a school or template id refers to is checked against the caller's scope by server.analytics."""
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from schemas.fields import IdString, Text
+
+EXPORT_FORMATS = ("csv", "jsonl", "zip")
+# Far enough from the ends of the calendar that a day's bounds in any timezone are still dates.
+EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)
+
+
+class ExportFiltersSchema(Schema):
+    """Which submitted observations an export holds; every filter is optional, all must hold."""
+
+    school = IdString(metadata={"description": "Only this school (one of the caller's scope)."})
+    from_ = fields.Date(data_key="from", validate=validate.Range(EARLIEST, LATEST),
+                        metadata={"description": "Started on or after this day (the district's timezone)."})
+    to = fields.Date(validate=validate.Range(EARLIEST, LATEST),
+                     metadata={"description": "Started on or before this day (the district's timezone)."})
+    grade = Text(32, min_length=1, metadata={"description": "Exactly this grade."})
+    subject = Text(100, min_length=1, metadata={"description": "Exactly this subject."})
+    template = IdString(metadata={"description": "Only observations made with this template version."})
+
+    @validates_schema
+    def from_before_to(self, data, **kwargs):
+        if "from_" in data and "to" in data and data["from_"] > data["to"]:
+            raise ValidationError("Must be on or after `from`.", "to")
+
+
+class ExportQuerySchema(ExportFiltersSchema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(EXPORT_FORMATS),
+                           metadata={"description": "csv or jsonl (the observations table), or zip "
+                                                    "(every table and datapackage.json)."})
+    bom = fields.Boolean(load_default=False,
+                         metadata={"description": "Start each CSV with a UTF-8 byte-order mark (for Excel)."})
+
+
+class AuditQuerySchema(Schema):
+    kind = fields.String(validate=validate.Length(1, 40), metadata={"description": "Only events of this kind."})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    cursor = fields.Integer(validate=validate.Range(1, 2**63 - 1),
+                            metadata={"description": "`next_cursor` of the previous page."})
+
+
+class AuditEventSchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    kind = fields.String()
+    actor_id = fields.String(allow_none=True)
+    actor_name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    ip = fields.String(allow_none=True)
+    subject_type = fields.String(allow_none=True)
+    subject_id = fields.String(allow_none=True)
+    detail = fields.Dict()
+
+
+class AuditListSchema(Schema):
+    events = fields.List(fields.Nested(AuditEventSchema))
+    next_cursor = fields.Integer(allow_none=True)
+
+
+export_filters_schema = ExportFiltersSchema()
+export_query_schema = ExportQuerySchema()
+audit_query_schema = AuditQuerySchema()
+audit_event_schema = AuditEventSchema()
