@@ -9,6 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 PRINCIPAL = "principal@demo.rounds"
 TEACHER = "alice@demo.rounds"
+ANALYST = "analyst@demo.rounds"
 PASSWORD = "rounds-demo"
 LANDSCAPE = {"width": 1024, "height": 768}
 PORTRAIT = {"width": 768, "height": 1024}
@@ -157,7 +158,7 @@ def axe_screens(tablet: Tablet) -> dict:
         for screen, route in [("today", "today"), ("new", "new"), ("capture", f"capture/{draft}"),
                               ("review", f"review/{draft}"), ("observation", f"observation/{submitted}"),
                               ("conflicts", "conflicts"), ("rejected", "rejected"), ("account", "account"),
-                              ("inbox", "inbox"), ("commitments", "commitments")]:
+                              ("inbox", "inbox"), ("commitments", "commitments"), ("my-ratings", "my-ratings")]:
             results[(screen, size)] = _axe_on(page, axe, route)
         context.close()
         # "Feedback for me" is a teacher's screen: Alice has released feedback from the principal.
@@ -165,6 +166,14 @@ def axe_screens(tablet: Tablet) -> dict:
         sign_in(page, TEACHER, home="Feedback for me")
         wait_until_synced(page)
         results[("feedback", size)] = _axe_on(page, axe, "feedback")
+        context.close()
+        # Reports (an online screen) are district staff's: the analyst's, once its figures are in.
+        context, page = tablet.open(viewport)
+        sign_in(page, ANALYST)
+        wait_until_synced(page)
+        show(page, "reports")
+        page.get_by_role("link", name="Download CSV").wait_for()
+        results[("reports", size)] = axe.run(page).response["violations"]
         context.close()
     return results
 

@@ -81,7 +81,7 @@ export function bars(title, n, rows) {
         svg('text', { x: labelWidth + width + 6, y: y + 19, class: 'chart-text' }, number(r.count)));
     }));
   const label = `${title}, ${n}: ${rows.map((r) => `${r.label} ${number(r.count)}`).join(', ')}.`;
-  return figure(title, n, label, picture, table(title, ['', 'Count'], rows.map((r) => [r.label, number(r.count)])));
+  return figure(title, n, label, picture, table(title, ['Level', 'Count'], rows.map((r) => [r.label, number(r.count)])));
 }
 
 const QUARTILE_WORDS = [['min', 'Smallest'], ['q1', 'First quartile'], ['median', 'Median'],
@@ -134,7 +134,7 @@ export function spread(title, n, quartiles, histogram, unit) {
   const picture = h('div', {}, boxPlot(quartiles, unit), histogram && histogram.length ? histogramBars(histogram) : null);
   const bins = (histogram || []).map((bin) => `${number(bin.from)} to under ${number(bin.to)}: ${bin.count}`);
   const label = `${title} in ${unit}, ${n}: ${words}.${bins.length ? ` How many in each range: ${bins.join(', ')}.` : ''}`;
-  const numbers = [table(`${title}: quartiles (${unit})`, ['', 'Value'],
+  const numbers = [table(`${title}: quartiles (${unit})`, ['Measure', 'Value'],
     QUARTILE_WORDS.map(([key, word]) => [word, number(quartiles[key])]))];
   if (bins.length) {
     numbers.push(table(`${title}: how many in each range (${unit})`, ['From', 'To (not included)', 'Count'],

@@ -20,7 +20,7 @@ function figures(report) {
   return [
     bars('How useful teachers rated your feedback (1 to 5)', nWords(usefulness),
       usefulness.levels.map((l) => ({ label: l.level, count: l.count }))),
-    quartiles ? table('The spread of your ratings', ['', 'Rating'], [['Lowest', number(quartiles.min)],
+    quartiles ? table('The spread of your ratings', ['Measure', 'Rating'], [['Lowest', number(quartiles.min)],
       ['First quartile', number(quartiles.q1)], ['Median', number(quartiles.median)],
       ['Third quartile', number(quartiles.q3)], ['Highest', number(quartiles.max)]]) : null,
   ];
