@@ -9,9 +9,10 @@
  * Routes are `#/<name>/<param>/...`; each name maps to `screens/<module>.js`, whose
  * `render(main, params, ctx)` fills the emptied `<main id="view">`, may return a cleanup function
  * (awaited before the next screen renders), and sets its `<h1>` and `document.title`.
- * `ctx = {me, reference, navigate(hash), announce(text)}`. Online screens (`online: true`, modules in
- * pwa/online/) are not precached; when their module cannot load, the screen says they need a connection. Navigations run one at a time, in order;
- * after each (but not on first load) focus moves to the new screen's `<h1>`.
+ * `ctx = {me, reference, navigate(hash), announce(text)}`. Navigations run one at a time, in order;
+ * after each (but not on first load) focus moves to the new screen's `<h1>`. Online screens
+ * (`online: true`, modules in pwa/online/) are not precached; when their module cannot load, the
+ * screen says they need a connection.
  *
  * The bell opens the inbox, with its unread count; the worker's {type: 'open', hash} goes there.
  *
