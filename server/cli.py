@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 from flask_migrate import upgrade
 
+from server.analytics.cli import export_command
 from server.demo import demo_logins, seed_demo
 from server.extensions import db
 from server.scheduler import start_in_thread
@@ -72,3 +73,4 @@ def register_cli(app) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(import_roster_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(export_command)

@@ -74,10 +74,11 @@ class ExportWorld:
 
     def many_observations(self, count: int, **fields) -> list[str]:
         """`count` submitted Lincoln observations a minute apart, inserted in one statement."""
-        rows = [dict(id=str(uuid.uuid4()), school_id=self.lincoln.id, teacher_id=self.teacher.id,
-                     observer_id=self.observer.id, started_at=T0 + timedelta(minutes=i), status="submitted",
-                     deleted=False, shared_at=T0, lookfors={}, field_stamps={}, version=1, teacher_doing="",
-                     students_doing="", task="", created_at=T0, updated_at=T0, **fields) for i in range(count)]
+        defaults = dict(school_id=self.lincoln.id, teacher_id=self.teacher.id, observer_id=self.observer.id,
+                        status="submitted", deleted=False, shared_at=T0, lookfors={}, field_stamps={}, version=1,
+                        teacher_doing="", students_doing="", task="", created_at=T0, updated_at=T0)
+        rows = [{**defaults, **fields, "id": str(uuid.uuid4()), "started_at": T0 + timedelta(minutes=i)}
+                for i in range(count)]
         db.session.execute(insert(Observation), rows)
         db.session.commit()
         return [row["id"] for row in rows]

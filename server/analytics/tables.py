@@ -252,12 +252,12 @@ def rows(table: Table, conditions: list, district_id: str, columns: list[str] | 
     else:
         source = table.query([column.expression.label(column.name) for column in chosen], conditions)
         make = list
-    result = db.session.execute(source.execution_options(yield_per=BATCH))
+    result = db.session.connection().execute(source.execution_options(yield_per=BATCH))
     try:
-        for batch in result.partitions():
-            made = make(batch)
+        for made in map(make, result.partitions()):
             for start in range(0, len(made), SLICE):
-                piece = made[start:start + SLICE]
-                yield transform(piece) if transform else piece
+                yield transform(made[start:start + SLICE]) if transform else made[start:start + SLICE]
+            # Let this batch go before the next is fetched: memory holds one batch, never two.
+            del made
     finally:
         result.close()
