@@ -4,14 +4,14 @@
  * or not, confirmed or not. "Mark as kept" + note is a feedback edit: offline too, then synced.
  * A link leads to how teachers rated the observer's feedback (#/my-ratings, an online screen).
  */
-import { feedbackOf, listObservations, nowIso, saveFeedback } from '../records.js';
+import { feedbackOf, keepAside, keptAside, listObservations, nowIso, saveFeedback } from '../records.js';
 import { keepCurrent } from '../keep-current.js';
 import { valueInWords } from '../fields.js';
 import { SaveStatus, dayAndTime, details, h, localDay, namesOf, uid } from '../ui.js';
 
 const SOON_DAYS = 3;
 const GROUPS = [['overdue', 'Overdue'], ['soon', 'Due soon'], ['open', 'Open'], ['kept', 'Kept']];
-// Unsaved notes by walkthrough: a re-render must not drop them.
+// Unsaved notes by walkthrough: a re-render must not drop them, nor a reload (kept aside too).
 const typed = new Map();
 
 function groupOf(f) {
@@ -24,19 +24,27 @@ function groupOf(f) {
 async function myCommitments(me) {
   const mine = (await listObservations())
     .filter((record) => record.data.observer_id === me.person.id && record.data.status === 'submitted');
-  const found = await Promise.all(mine.map(async (record) => ({ record, feedback: await feedbackOf(record.record_id) })));
+  const found = await Promise.all(mine.map(async (record) => {
+    const [feedback, drafts] = await Promise.all([feedbackOf(record.record_id), keptAside('draft', record.record_id)]);
+    if (drafts.kept && !typed.has(record.record_id)) typed.set(record.record_id, drafts.kept);
+    return { record, feedback };
+  }));
   return found.filter(({ feedback }) => feedback && feedback.data.released && feedback.data.support_commitment.trim())
     .sort((a, b) => (a.feedback.data.support_due || '9999').localeCompare(b.feedback.data.support_due || '9999'));
 }
 
-function markKept(observationId, status, ctx) {
+function markKept(observationId, teacher, status, ctx) {
   const id = uid('kept-note');
   const note = h('textarea', {
-    id, rows: '3', maxlength: '2000', value: typed.get(observationId) || '',
-    oninput: () => typed.set(observationId, note.value),
+    id, rows: '3', maxlength: '2000', value: typed.get(observationId) || '', 'aria-describedby': `${id}-readers`,
+    oninput: () => {
+      typed.set(observationId, note.value);
+      keepAside('draft', observationId, 'kept', note.value);
+    },
   });
   return h('div', { class: 'field' },
     h('label', { for: id }, 'What you did (optional)'),
+    h('p', { id: `${id}-readers`, class: 'muted' }, `${teacher} reads it, and can say whether it happened.`),
     note,
     h('p', { class: 'actions' }, h('button', {
       type: 'button', class: 'button primary',
@@ -44,6 +52,7 @@ function markKept(observationId, status, ctx) {
         const fields = { support_kept_at: nowIso(), support_kept_note: note.value.trim() };
         if (await status.track(saveFeedback(observationId, fields))) {
           typed.delete(observationId);
+          keepAside('draft', observationId, 'kept', '');
           ctx.announce('Marked as kept.');
         }
       },
@@ -65,7 +74,7 @@ function commitment({ record, feedback }, names, status, ctx) {
       `${teacher} · ${dayAndTime(record.data.started_at)}`)),
     h('p', { class: 'kept-note' }, f.support_commitment),
     rows,
-    f.support_kept_at ? null : markKept(record.record_id, status, ctx));
+    f.support_kept_at ? null : markKept(record.record_id, teacher, status, ctx));
 }
 
 async function show(ctx, status) {

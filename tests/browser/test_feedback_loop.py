@@ -105,6 +105,10 @@ def test_the_whole_loop_offline_then_online_each_side_told_in_its_inbox(app, lin
 
     observer.context.set_offline(True)
     opened.get_by_label("What you did (optional)").fill("Covered period 3 on Tuesday; Alice watched Room 14.")
+    observer.reload()  # at once: the words typed are kept on the tablet before they are saved as kept
+    opened = observer.get_by_role("region", name=re.compile(r"^Open"))
+    expect(opened.get_by_label("What you did (optional)")).to_have_value(
+        "Covered period 3 on Tuesday; Alice watched Room 14.")
     opened.get_by_role("button", name="Mark as kept").click()
     kept = observer.get_by_role("region", name=re.compile(r"^Kept"))
     expect(kept).to_contain_text("Covered period 3 on Tuesday")
