@@ -38,8 +38,10 @@ class ExportWorld:
         self.far_observer = make.person("observer", school=self.far_school)
         self.template = self.make_template()
 
-    def make_template(self) -> str:
-        template = LookForTemplate(family_id=str(uuid.uuid4()), version=2, district_id=self.district.id,
+    def make_template(self, district=None) -> str:
+        """A published template (version 2) of `district` (District One by default); its id."""
+        district = district or self.district
+        template = LookForTemplate(family_id=str(uuid.uuid4()), version=2, district_id=district.id,
                                    name="Core walkthrough", status="published", published_at=T0)
         template.lookfors = [
             LookFor(position=0, key="target_posted", label="Target posted", kind="yes_no"),

@@ -153,8 +153,8 @@ def test_filters_narrow_the_export(world, api_as):
     assert exported_ids(staff, f"?grade=4&school={world.grant.id}") == {grant}
 
 
-def test_a_school_or_template_outside_the_scope_is_a_field_error_that_says_nothing_more(world, api_as, make):
-    far_template = ExportWorld.make_template(type("W", (), {"district": world.other_district})())
+def test_a_school_or_template_outside_the_scope_is_a_field_error_that_says_nothing_more(world, api_as):
+    far_template = world.make_template(world.other_district)
     staff = api_as(world.lincoln_staff)
     for school in (world.grant.id, world.far_school.id, "0e0e0e0e-0000-4000-8000-000000000000"):
         error = export(staff, f"?school={school}", 422).get_json()["error"]
@@ -238,7 +238,7 @@ def test_every_export_is_audited_with_its_filters_format_and_row_counts(world, a
     assert jsonl.detail["rows"] == {"observations": 2} and jsonl.detail["filters"] == {}
 
 
-def test_an_export_the_client_abandons_is_audited_as_cut_short(world, app, api_as, make):
+def test_an_export_the_client_abandons_is_audited_as_cut_short(world, api_as):
     world.many_observations(1500, grade="x" * 30)
     response = api_as(world.staff).get(URL, buffered=False)
     first = next(iter(response.response))
@@ -290,7 +290,7 @@ def test_memory_does_not_grow_with_the_number_of_rows(world, api_as):
     assert large < small * 1.5, (small, large)
 
 
-def test_copy_and_the_python_writer_give_the_same_cells(world, make):
+def test_copy_and_the_python_writer_give_the_same_cells(world):
     """On PostgreSQL the CSV of observations, notes and feedback comes from COPY; it must read back
     exactly as the Python writer's (on SQLite both are the Python writer)."""
     from server.analytics.export import Export
