@@ -26,11 +26,14 @@ from schemas.devices import DeviceSchema, enrol_device_schema
 from schemas.fields import storable
 from schemas.observations import EvidenceNoteSchema, FeedbackSchema, ObservationSchema, observation_list_query_schema
 from schemas.people import PersonSchema, login_schema, person_update_schema
+from schemas import reports
+from schemas.exports import AuditListSchema, audit_query_schema, export_query_schema
 from schemas.push import endpoint_schema, preferences_schema, read_marks_schema, subscription_schema
 from schemas.sync import pull_query_schema, push_schema
 from schemas.templates import (TemplateSchema, new_template_schema, not_blank, template_edit_schema,
                                template_list_query_schema)
 from server import openapi_answers as answers
+from server.analytics.export import MEDIA_TYPES as EXPORT_MEDIA_TYPES
 from server.auth import CSRF_HEADER
 from sync import hlc as clocks
 from sync.entities import UUID_FORM
@@ -79,6 +82,8 @@ class Operation:
     query: Schema | None = None
     errors: tuple[int, ...] = ()
     links: dict = field(default_factory=dict)
+    csv_answer: bool = False  # `?format=csv` answers the same figures as text/csv
+    files: tuple[str, ...] = ()  # media types of a file answered instead of JSON (exports)
 
 
 def _link(operation_id: str, **parameters: str) -> dict:
@@ -153,6 +158,32 @@ OPERATIONS = {
     ("POST", "/api/inbox/read"): Operation("Mark some of the caller's notifications read", PERSON,
                                            answers.UnreadSchema, body=read_marks_schema),
 }
+# Reports (server/api/reports.py): 404 to anyone who may not see them.
+OPERATIONS.update({
+    ("GET", "/api/reports/lookfors"): Operation(
+        "Look-for answers per template version, by school, grade, subject and month", PERSON,
+        reports.LookForsReportSchema, query=reports.report_query_schema, errors=(404,), csv_answer=True),
+    ("GET", "/api/reports/coverage"): Operation(
+        "Teachers not visited, visits per teacher, weeks x schools, observers' load", PERSON,
+        reports.CoverageReportSchema, query=reports.coverage_query_schema, errors=(404,), csv_answer=True),
+    ("GET", "/api/reports/feedback-loop"): Operation(
+        "Feedback released, acknowledged and rated; support commitments kept", PERSON,
+        reports.FeedbackLoopReportSchema, query=reports.report_query_schema, errors=(404,), csv_answer=True),
+    ("GET", "/api/reports/core"): Operation(
+        "Task demand over months; share of notes marked as inference", PERSON, reports.CoreReportSchema,
+        query=reports.report_query_schema, errors=(404,), csv_answer=True),
+    ("GET", "/api/reports/my-feedback"): Operation(
+        "How teachers rated the caller's own feedback", PERSON, reports.MyFeedbackReportSchema,
+        query=reports.my_feedback_query_schema, errors=(404,), csv_answer=True),
+})
+# Exports and the audit log (server/api/exports.py, server/api/audit.py): 404 to anyone who may not see them.
+OPERATIONS.update({
+    ("GET", "/api/exports/observations"): Operation(
+        "Submitted observations of the schools the caller studies: CSV, JSON Lines or a zip data package",
+        PERSON, query=export_query_schema, errors=(404,), files=tuple(EXPORT_MEDIA_TYPES.values())),
+    ("GET", "/api/audit"): Operation("Audit events of the people the admin administers, newest first", PERSON,
+                                     AuditListSchema, query=audit_query_schema, errors=(404,)),
+})
 # PATCH on a published template answers 201 with its new draft, beside 200 for a draft edited.
 EXTRA_SUCCESS = {("PATCH", "/api/templates/<template_id>"): 201}
 
@@ -269,7 +300,10 @@ def _error_statuses(method: str, rule: str, operation: Operation) -> set[int]:
 def _responses(method: str, rule: str, operation: Operation) -> dict:
     responses = {}
     for status in sorted({operation.status, EXTRA_SUCCESS.get((method, rule), operation.status)}):
-        if operation.answer is None and status == 204:
+        if operation.files:
+            responses[str(status)] = {"description": "The file, streamed.",
+                                      "content": {media: {"schema": {"type": "string"}} for media in operation.files}}
+        elif operation.answer is None and status == 204:
             responses[str(status)] = {"description": "Done; no content."}
         elif operation.answer is None:
             responses[str(status)] = {"description": "The OpenAPI 3.1 document.",
@@ -279,6 +313,8 @@ def _responses(method: str, rule: str, operation: Operation) -> dict:
                                       "content": {"application/json": {"schema": operation.answer}}}
         if operation.links:
             responses[str(status)]["links"] = operation.links
+        if operation.csv_answer:
+            responses[str(status)]["content"]["text/csv"] = {"schema": {"type": "string"}}
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for status in sorted(_error_statuses(method, rule, operation)):
         responses[str(status)] = {"description": ERROR_MEANINGS[status], "content": error}

@@ -182,6 +182,18 @@ MATRIX = {
         lambda w, a, c: ("/api/admin/push/problems", {}), {"school_admin", "district_admin", "other_district_admin"}),
     ("POST", "/api/inbox/read"): (lambda w, a, c: ("/api/inbox/read", dict(json={"ids": [w.notification]})), SIGNED_IN),
 }
+# Reports: district staff's (404 to everyone else), and an observer's own ratings.
+MATRIX.update({("GET", f"/api/reports/{name}"): ((lambda url: lambda w, a, c: (url, {}))(f"/api/reports/{name}"),
+                                                  {"district_staff"})
+               for name in ("lookfors", "coverage", "feedback-loop", "core")})
+MATRIX[("GET", "/api/reports/my-feedback")] = (lambda w, a, c: ("/api/reports/my-feedback", {}),
+                                               {"observer", "peer", "other_school_teacher"})
+
+# Exports (district staff only) and the audit log (admins only): 404 to everyone else.
+MATRIX[("GET", "/api/exports/observations")] = (lambda w, a, c: ("/api/exports/observations?format=jsonl", {}),
+                                                {"district_staff"})
+MATRIX[("GET", "/api/audit")] = (lambda w, a, c: ("/api/audit", {}),
+                                 {"school_admin", "district_admin", "other_district_admin"})
 
 
 # Who is refused how: a caller outside a route's permitted set gets 401 when anonymous, 403 when a
@@ -281,7 +293,20 @@ READS = {
         _ids(body["items"]), {w.notification} if caller == "teacher" else set()),
     ("POST", "/api/inbox/read"): lambda w, caller, body: _equal(body, {"unread": 0}),
 }
+# The district's one submitted walkthrough, and the observer's own (unrated) feedback.
+READS[("GET", "/api/reports/feedback-loop")] = lambda w, caller, body: _equal(body["overall"]["n_observations"], 1)
+READS[("GET", "/api/reports/my-feedback")] = lambda w, caller, body: _equal(
+    body["usefulness"]["n_observations"], 0)
 
+def _audit(world, caller, body):
+    """Events of people the admin administers, and nobody else's."""
+    me, people = world.people[caller], {person.id: person for person in world.people.values()}
+    for event in body["events"]:
+        actor = people[event["actor_id"]]
+        assert actor.district_id == me.district_id and me.school_id in (None, actor.school_id), (caller, event)
+
+
+READS[("GET", "/api/audit")] = _audit
 
 def api_rules(app):
     return {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")

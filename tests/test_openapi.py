@@ -120,6 +120,8 @@ class Conformance:
             assert response.data == b"", (method, path)
             return response
         assert response.mimetype in content, (method, path, response.mimetype)
+        if not response.is_json:  # a file answered (an export): its media type is documented
+            return response
         schema = {**content[response.mimetype]["schema"], "components": self.document["components"]}
         validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(response.get_json())]
@@ -248,6 +250,25 @@ def test_real_answers_conform_to_the_document(make, api_as, conforms):
     assert call(conforms, browser, "POST", "/api/devices", json={}, headers={"X-CSRF-Token": "wrong"}
                 ).status_code == 403
     assert call(conforms, browser, "POST", "/api/auth/logout").status_code == 204
+
+    # Reports: district staff's, and the observer's own ratings.
+    staff = api_as(make.person("district_staff", school=school))
+    for name in ("lookfors", "coverage", "feedback-loop", "core"):
+        call(conforms, staff, "GET", f"/api/reports/{name}")
+        assert call(conforms, staff, "GET", f"/api/reports/{name}?from=x").status_code == 422
+    assert call(conforms, api_as(teacher), "GET", "/api/reports/core").status_code == 404
+    call(conforms, api_as(principal), "GET", "/api/reports/my-feedback")
+
+    # Exports and the audit log: district staff's files, and the admin's list of them.
+    analyst = api_as(make.person("district_staff", school=school))
+    for fmt in ("csv", "jsonl", "zip"):
+        assert call(conforms, analyst, "GET", f"/api/exports/observations?format={fmt}").data
+    assert call(conforms, analyst, "GET", "/api/exports/observations?from=x").status_code == 422
+    assert call(conforms, api_as(teacher), "GET", "/api/exports/observations").status_code == 404
+    assert call(conforms, browser_admin := api_as(principal), "GET", "/api/audit?kind=export&limit=2"
+                ).get_json()["events"]
+    assert call(conforms, browser_admin, "GET", "/api/audit?limit=0").status_code == 422
+    assert call(conforms, analyst, "GET", "/api/audit").status_code == 404
 
     answered = {key for key, status in conforms.seen if status.startswith("2")}
     assert answered == set(conforms.ops), f"not called successfully: {set(conforms.ops) - answered}"

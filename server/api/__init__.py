@@ -6,5 +6,5 @@ from server.auth import authenticate
 api = Blueprint("api", __name__, url_prefix="/api")
 api.before_request(authenticate)
 
-from server.api import (auth, devices, health, inbox, observations, openapi, people, push, roster, sync,  # noqa: E402,F401
-                        templates)
+from server.api import (audit, auth, devices, exports, health, inbox, observations, openapi, people, push,  # noqa: E402,F401
+                        reports, roster, sync, templates)
