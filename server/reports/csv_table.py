@@ -9,6 +9,8 @@ identity columns a report uses are there. Text cells that a spreadsheet would ru
 import csv
 import io
 
+from server.analytics.writers import neutralised as _safe_text
+
 # Answer key -> column name, in column order. Every other key holds figures (or labels of them).
 IDENTITY = {"template_id": "template_id", "family_id": "template_family_id", "name": "template",
             "version": "template_version", "key": "lookfor", "label": "lookfor_label", "kind": "kind",
@@ -17,7 +19,6 @@ IDENTITY = {"template_id": "template_id", "family_id": "template_family_id", "na
             "last_visit": "last_visit", "observer_id": "observer_id", "observer": "observer", "level": "level",
             "state": "state", "from": "bin_from", "to": "bin_to"}
 NOT_FIGURES = {"report", "filters", "days"}
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def figures(report: dict) -> list[dict]:
@@ -45,8 +46,8 @@ def _walk(node, section: str, identity: dict, path: list, lines: list) -> None:
 
 
 def neutralised(cell):
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
-        return "'" + cell
+    if isinstance(cell, str):
+        return _safe_text(cell)
     return "" if cell is None else cell
 
 
