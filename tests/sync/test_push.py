@@ -98,6 +98,18 @@ def test_bad_ops_are_rejected_with_messages_while_the_rest_of_the_batch_applies(
     assert count(app, RejectedOp) == len(bad)
 
 
+def test_an_observation_created_in_another_observers_name_is_refused(world, app, make):
+    colleague = make.person("observer", school=world.school)
+    before = count(app, Observation)
+    op = world.tablet.op("observation", str(uuid.uuid4()), {
+        "school_id": world.school.id, "teacher_id": world.teacher.id, "observer_id": colleague.id})
+    body = world.tablet.push()
+    result = {r["op_id"]: r for r in body["results"]}[op["op_id"]]
+    assert result["status"] == "rejected"
+    assert result["errors"] == {"observer_id": ["Must be your own id: you record your own observations."]}
+    assert count(app, Observation) == before
+
+
 def test_a_negative_seq_is_rejected_and_kept_without_blocking_the_queue(world, app):
     record_id = world.tablet.create_observation(world.school.id, world.teacher.id, world.observer.id)
     negative = dict(world.tablet.outbox[0], seq=-4, op_id=str(uuid.uuid4()))
