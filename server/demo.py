@@ -1,4 +1,5 @@
-"""The demo district: two schools, their people, a published template and a few walkthroughs.
+"""The demo district: two schools, their people, a published template, a few hand-written
+walkthroughs with feedback, and months of history before them (server/demo_history.py).
 
 `seed_demo()` is idempotent: if the demo district exists it changes nothing and returns False.
 """
@@ -6,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from server.demo_history import HISTORY_PEOPLE, seed_history
 from server.extensions import db
 from server.ids import new_id
 from server.models import District, EvidenceNote, Feedback, Notification, Observation, Person, School
@@ -53,10 +55,12 @@ LOOKFORS = [
 ]
 
 
-def seed_demo() -> bool:
-    """Create the demo district if it is not there yet; True if it was created."""
+def seed_demo(now=None) -> bool:
+    """Create the demo district if it is not there yet; True if it was created. Its walkthroughs
+    are dated before `now` (default: now), the hand-written ones in its last week."""
     if db.session.scalar(select(District).where(District.name == DISTRICT)) is not None:
         return False
+    now = now or utcnow()
     # Quiet hours off, so a newcomer sees a notification arrive at any hour of their day; a real
     # district keeps the defaults (docs/notifications.md).
     district = District(name=DISTRICT, timezone="America/Chicago", settings={"quiet_enabled": False})
@@ -68,7 +72,7 @@ def seed_demo() -> bool:
     db.session.flush()
     password_hash = hash_password(PASSWORD)
     people = {}
-    for name, email, roles, school in PEOPLE:
+    for name, email, roles, school in PEOPLE + HISTORY_PEOPLE:
         person = Person(district_id=district.id, school_id=schools[school].id if school else None,
                         name=name, email=email, password_hash=password_hash)
         person.set_roles(roles)
@@ -80,17 +84,19 @@ def seed_demo() -> bool:
         "When students explain their reasoning, do our tasks ask them to think, or only to recall?",
         LOOKFORS, created_by=people["admin@demo.rounds"])
     publish(template)
-    changes = _seed_walkthroughs(schools, people, template)
-    record_changes(changes, frozenset(changes))
+    history = seed_history(district, schools, people, template, now)
+    changes = _seed_walkthroughs(schools, people, template, now)
+    # The history first, so that the hand-written walkthroughs are the feed's latest.
+    record_changes({**history, **changes}, frozenset(history) | frozenset(changes))
     _seed_inbox(set(changes.values()))
     db.session.commit()
     return True
 
 
-def _seed_walkthroughs(schools, people, template) -> dict:
+def _seed_walkthroughs(schools, people, template, now) -> dict:
     """Add the walkthroughs; returns them as change-feed entries, so that devices pull them."""
     changes = {}
-    now = utcnow().replace(second=0, microsecond=0)
+    now = now.replace(second=0, microsecond=0)
     lincoln, jefferson = schools["Lincoln Elementary"], schools["Jefferson Middle School"]
     walkthroughs = [
         (lincoln, "alice@demo.rounds", "principal@demo.rounds", 6, "3", "Math", "submitted",

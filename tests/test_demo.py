@@ -13,24 +13,38 @@ import uuid
 import urllib.request
 from pathlib import Path
 
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import func, select
 
 from server.cli import demo_command
-from server.demo import PASSWORD
+from server.demo import PASSWORD, PEOPLE, seed_demo
+from server.demo_history import CLASSES, GENERATED, NEVER_VISITED, RARELY_VISITED, WEEKS
 from server.extensions import db
 from server.models import (
     District,
+    EvidenceNote,
     Feedback,
     LookForTemplate,
+    Notification,
     Observation,
     Person,
+    PushDelivery,
     School,
+    SupportCommitment,
 )
+from server.models.types import utcnow
+from server.reminders import sweep
 from sync.hlc import format_hlc
 from tests.builders import ApiClient
 from tests.sync.helpers import Tablet
 
 ROOT = Path(__file__).resolve().parent.parent
+# The task of server/demo.py's hand-written walkthroughs; the history's tasks are others.
+HAND_WRITTEN_TASK = "Compare two strategies for the same problem and justify the choice in writing."
+DEMO_EMAILS = {email for _name, email, _roles, _school in PEOPLE}
 
 
 def counts():
@@ -46,8 +60,10 @@ def test_demo_seeds_once_and_reuses_the_database(runner, app, client):
     assert "principal@demo.rounds" in first.output and PASSWORD in first.output
     with app.app_context():
         seeded = counts()
-    assert seeded == {"District": 1, "School": 2, "Person": 16, "LookForTemplate": 1,
-                      "Observation": 4, "Feedback": 3}
+    assert {name: seeded[name] for name in ("District", "School", "Person", "LookForTemplate")} == {
+        "District": 1, "School": 2, "Person": 30, "LookForTemplate": 1}
+    # Four hand-written walkthroughs (three submitted, with feedback) and the history's 150 to 250.
+    assert 154 <= seeded["Observation"] <= 254 and seeded["Feedback"] > 0.9 * seeded["Observation"]
     second = runner.invoke(args=["demo", "--no-serve"])
     assert second.exit_code == 0, second.output
     assert "already there" in second.output
@@ -61,7 +77,12 @@ def test_demo_people_cover_every_role_and_can_sign_in(runner, app, client):
         people = db.session.scalars(select(Person)).all()
         teachers = [p for p in people if p.has_role("teacher")]
         observers = [p for p in people if p.has_role("observer")]
-        assert len(teachers) == 12 and len(observers) == 3
+        assert len(teachers) == 24 and len(observers) == 5
+        schools = dict(db.session.execute(select(School.id, School.name)).all())
+        assert Counter(schools[p.school_id] for p in teachers) == {"Lincoln Elementary": 12,
+                                                                   "Jefferson Middle School": 12}
+        submitted = db.session.scalar(select(func.count()).select_from(Observation)
+                                      .where(Observation.status == "submitted"))
         assert any(p.has_role("teacher") for p in observers)
         assert any(p.has_role("district_staff") for p in people)
         template = db.session.scalar(select(LookForTemplate))
@@ -71,10 +92,14 @@ def test_demo_people_cover_every_role_and_can_sign_in(runner, app, client):
         assert response.status_code == 200, email
     client.post("/api/auth/login", json={"email": "alice@demo.rounds", "password": PASSWORD})
     about_alice = client.get("/api/observations").get_json()["observations"]
-    assert [o["feedback"]["usefulness"] for o in about_alice] == [4]
+    # Her hand-written walkthrough is her latest; her earlier ones she has acknowledged.
+    assert about_alice[0]["task"] == HAND_WRITTEN_TASK and about_alice[0]["feedback"]["usefulness"] == 4
+    assert len(about_alice) > 3 and all(o["feedback"]["acknowledged_at"] for o in about_alice if o["feedback"])
     client.post("/api/auth/login", json={"email": "analyst@demo.rounds", "password": PASSWORD})
-    district_view = client.get("/api/observations").get_json()["observations"]
-    assert len(district_view) == 3 and [o["status"] for o in district_view] == ["submitted"] * 3
+    district_view = [o for offset in (0, 200) for o in client.get(
+        f"/api/observations?limit=200&offset={offset}").get_json()["observations"]]
+    assert len(district_view) == submitted and {o["status"] for o in district_view} == {"submitted"}
+    assert sum(o["task"] == HAND_WRITTEN_TASK for o in district_view) == 3
 
 
 def test_a_fresh_tablet_pulls_the_demo_walkthroughs(runner, app):
@@ -83,11 +108,21 @@ def test_a_fresh_tablet_pulls_the_demo_walkthroughs(runner, app):
     api.login("principal@demo.rounds", PASSWORD)
     principal = Tablet(api)
     pages = principal.pull()
-    entities = sorted(entity for entity, _record_id in principal.records)
-    assert entities.count("observation") == 1 and entities.count("note") == 4 and entities.count("feedback") == 1
+    # Her walkthroughs, with their notes and feedback, history included: in one page of 500.
+    assert len(pages) == 1
+    with app.app_context():
+        mine = select(Observation.id).join(Person, Person.id == Observation.observer_id).where(
+            Person.email == "principal@demo.rounds")
+        expected = {"observation": db.session.scalar(select(func.count()).select_from(mine.subquery())),
+                    "note": db.session.scalar(select(func.count(EvidenceNote.id))
+                                              .where(EvidenceNote.observation_id.in_(mine))),
+                    "feedback": db.session.scalar(select(func.count(Feedback.id))
+                                                  .where(Feedback.observation_id.in_(mine)))}
+    assert Counter(entity for entity, _record_id in principal.records) == expected
+    assert expected["observation"] > 20
     reference = pages[-1]["reference"]
     assert [t["name"] for t in reference["templates"]] == ["Instructional core walkthrough"]
-    assert len([p for p in reference["people"] if "teacher" in p["roles"]]) == 6
+    assert len([p for p in reference["people"] if "teacher" in p["roles"]]) == 12
 
 
 def test_the_demo_template_asks_task_demand_once_and_the_walkthroughs_show_teacher_responses(runner, app):
@@ -97,8 +132,133 @@ def test_the_demo_template_asks_task_demand_once_and_the_walkthroughs_show_teach
         assert {lookfor.key: lookfor.binds for lookfor in template.lookfors if lookfor.binds} == {
             "task_demand": "task_demand"}
         responses = {(f.read_at is not None, f.acknowledged_at is not None)
-                     for f in db.session.scalars(select(Feedback).where(Feedback.released.is_(True)))}
+                     for f in db.session.scalars(select(Feedback).join(Observation).where(
+                         Feedback.released.is_(True), Observation.task == HAND_WRITTEN_TASK))}
     assert responses == {(True, True), (True, False)}
+
+
+def hand_written_ids() -> set:
+    return set(db.session.scalars(select(Observation.id).where(Observation.task == HAND_WRITTEN_TASK)))
+
+
+def test_the_history_spans_fourteen_weeks_at_both_schools_with_each_teacher_s_own_class(runner, app):
+    runner.invoke(args=["demo", "--no-serve"])
+    with app.app_context():
+        today = utcnow().astimezone(ZoneInfo("America/Chicago")).date()
+        people = {p.id: p.email for p in db.session.scalars(select(Person))}
+        schools = dict(db.session.execute(select(School.id, School.name)).all())
+        history = db.session.scalars(select(Observation).where(Observation.task != HAND_WRITTEN_TASK)).all()
+        assert 150 <= len(history) <= 250 and {o.status for o in history} == {"submitted"}
+        weeks = {name: set() for name in schools.values()}
+        for observation in history:
+            day = observation.started_at.astimezone(ZoneInfo("America/Chicago")).date()
+            assert day < today and day.weekday() < 5
+            weeks[schools[observation.school_id]].add(day - timedelta(days=day.weekday()))
+            grade, subjects = CLASSES[people[observation.teacher_id]]
+            assert observation.grade == grade and observation.subject in subjects
+            assert people[observation.observer_id] != people[observation.teacher_id]
+            assert 2 <= len(observation.notes) <= 4
+        this_monday = today - timedelta(days=today.weekday())
+        for name, mondays in weeks.items():
+            assert {this_monday - timedelta(weeks=n) for n in range(1, WEEKS + 1)} <= mondays, name
+            assert min(mondays) == this_monday - timedelta(weeks=WEEKS), name
+        visited = Counter(people[o.teacher_id] for o in history)
+        assert not NEVER_VISITED & set(visited) and set(CLASSES) - NEVER_VISITED == set(visited)
+        last_visits = {people[o.teacher_id]: o.started_at for o in sorted(history, key=lambda o: o.started_at)}
+        assert all(utcnow() - last_visits[teacher] > timedelta(days=60) for teacher in RARELY_VISITED)
+        observers = Counter(people[o.observer_id] for o in history)
+        assert {"principal@demo.rounds", "ap@demo.rounds", "peer@demo.rounds"} <= set(observers)
+        notes = [note for o in history for note in o.notes]
+        assert 0.10 <= sum(note.is_inference for note in notes) / len(notes) <= 0.25
+        assert {o.task_demand for o in history} == {"Recall", "Skill or concept", "Strategic thinking",
+                                                   "Extended thinking"}
+        assert {o.lookfors.get("students_state_target") for o in history} >= {"None", "A few", "Most", "All"}
+        feedback = [o.feedback for o in history if o.feedback is not None]
+        released = [f for f in feedback if f.released]
+        assert 0.7 * len(history) <= len(released) < len(feedback)
+        acknowledged = [f for f in released if f.acknowledged_at is not None]
+        assert 0.75 * len(released) <= len(acknowledged) < len(released)
+        assert {f.usefulness for f in acknowledged} == {None, 1, 2, 3, 4, 5}
+        delays = sorted(f.released_at - f.observation.ended_at for f in released)
+        assert delays[0] < timedelta(hours=4) and delays[-1] > timedelta(days=4)
+
+
+def test_the_analyst_s_reports_have_something_to_show(runner, app, client):
+    runner.invoke(args=["demo", "--no-serve"])
+    client.post("/api/auth/login", json={"email": "analyst@demo.rounds", "password": PASSWORD})
+    coverage = client.get("/api/reports/coverage?days=30").get_json()
+    not_visited = {t["teacher"] for school in coverage["not_visited"] for t in school["teachers"]}
+    assert {"Omar Siddiqui", "Patrick Doyle", "Luis Ortega", "Lena Fischer"} <= not_visited
+    assert len(coverage["weeks"]["weeks"]) >= WEEKS + 1
+    for school in coverage["weeks"]["schools"]:
+        assert sum(cell["n_observations"] > 0 for cell in school["cells"]) >= WEEKS, school["school"]
+    loop = client.get("/api/reports/feedback-loop").get_json()["overall"]
+    assert all(state["count"] > 0 for state in loop["commitments"]["states"]), loop["commitments"]
+    assert 0 < loop["acknowledged"]["share_of_released"] < 1
+    core = client.get("/api/reports/core").get_json()
+    assert len(core["task_demand"]["by_month"]) >= 4
+    assert all(level["count"] > 0 for level in core["task_demand"]["overall"]["levels"])
+    (template,) = client.get("/api/reports/lookfors").get_json()["templates"]
+    scales = [lookfor for lookfor in template["lookfors"] if lookfor["kind"] == "scale"]
+    assert scales and all(level["count"] > 0 for lookfor in scales for level in lookfor["overall"]["levels"])
+
+
+def test_the_history_leaves_no_reminder_or_notification_for_the_demo_s_first_minutes(runner, app):
+    """History is old: no notification tells of it, and the reminder sweep, run as the demo
+    starts (and a day later), finds nothing of it for the demo's people."""
+    runner.invoke(args=["demo", "--no-serve"])
+    with app.app_context():
+        hand_written = hand_written_ids()
+        emails = {p.id: p.email for p in db.session.scalars(select(Person))}
+        notifications = db.session.scalars(select(Notification)).all()
+        to_demo_people = [n for n in notifications if emails[n.recipient_id] in DEMO_EMAILS]
+        assert to_demo_people and {n.observation_id for n in to_demo_people} <= hand_written
+        # What the generated colleagues left open went out as reminders before today, all read.
+        spent = [n for n in notifications if emails[n.recipient_id] in GENERATED]
+        assert {n.kind for n in spent} >= {"reminder_acknowledge", "reminder_overdue", "digest"}
+        assert all(n.read_at is not None and n.created_at < utcnow() - timedelta(hours=1) for n in spent)
+        assert all(n.digest_id for n in spent if n.kind != "digest")
+        assert db.session.scalar(select(func.count()).select_from(PushDelivery)) == 0
+        assert db.session.scalar(select(func.count()).select_from(SupportCommitment).where(
+            SupportCommitment.kept_at.is_(None), SupportCommitment.due_on < utcnow().date())) > 0
+
+        assert set(sweep(utcnow()).values()) == {0}
+        assert db.session.scalar(select(func.count()).select_from(Notification)) == len(notifications)
+        sweep(utcnow() + timedelta(days=1))
+        later = db.session.scalars(select(Notification).where(Notification.id.not_in([n.id for n in notifications])))
+        assert not [n for n in later if emails[n.recipient_id] in DEMO_EMAILS and n.observation_id not in hand_written]
+
+
+def history_as_written() -> list:
+    """The history without its ids: people by email, notes and feedback in their walkthrough."""
+    emails = {p.id: p.email for p in db.session.scalars(select(Person))}
+    walkthroughs = []
+    for o in db.session.scalars(select(Observation).where(Observation.task != HAND_WRITTEN_TASK)):
+        f, notes = o.feedback, [(n.element, n.text, n.at, n.is_inference) for n in o.notes]
+        loop = f and (f.glow, f.released, f.released_at, f.read_at, f.acknowledged_at, f.usefulness, f.reflection,
+                      f.support_commitment, f.support_due, f.support_requested_at, f.support_kept_at,
+                      f.support_confirmed, f.commitment and (f.commitment.due_on, f.commitment.kept_at))
+        walkthroughs.append((emails[o.teacher_id], emails[o.observer_id], o.started_at, o.ended_at, o.grade,
+                             o.subject, o.segment, o.students_present, o.teacher_doing, o.students_doing, o.task,
+                             o.task_demand, sorted(o.lookfors.items()), o.shared_at, notes, loop))
+    started = {o.id: o.started_at for o in db.session.scalars(select(Observation))}
+    reminders = [(n.kind, emails[n.recipient_id], n.ordinal, started.get(n.observation_id), n.created_at, n.read_at)
+                 for n in db.session.scalars(select(Notification)) if emails[n.recipient_id] in GENERATED]
+    return sorted(walkthroughs, key=repr) + sorted(reminders, key=repr)
+
+
+def test_the_history_is_the_same_at_every_seed_of_one_moment(app):
+    from tests.conftest import empty_all_tables
+
+    moment = datetime(2026, 3, 11, 15, 40, tzinfo=timezone.utc)
+    with app.app_context():
+        assert seed_demo(now=moment)
+        first = history_as_written()
+        empty_all_tables()
+        assert seed_demo(now=moment)
+        second = history_as_written()
+    assert len(first) > 150 and first == second
+    assert max(walkthrough[2] for walkthrough in first if len(walkthrough) == 16) < moment - timedelta(hours=10)
 
 
 def test_every_demo_option_the_readme_names_exists():
