@@ -17,6 +17,7 @@ from server.config import Config
 from server.errors import register_error_handlers
 from server.extensions import db, migrate
 from server.jsonutil import FastJSONProvider
+from server.local_time import local_text
 from server.security_headers import register_security_headers
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
@@ -58,6 +59,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+    # Local days, months and weeks for reports (PostgreSQL has timezone(); SQLite has no zones).
+    dbapi_connection.create_function("rounds_local", 3, local_text, deterministic=True)
 
 
 def _sqlite_begin(connection) -> None:

@@ -2,17 +2,19 @@
 
 Only submitted, non-deleted observations of the schools the caller studies
 (`server.authz.studied_schools_query`) ever count. A school or template outside that scope is a
-field error (422), worded so that it says nothing of whether the thing exists elsewhere.
+field error (422), worded so that it says nothing of whether the thing exists elsewhere. Days
+(`from`, `to`) are of the district's time zone (`zone`), as are the reports' months and weeks.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
 from sqlalchemy import and_, or_, select
 
 from server.authz import studied_schools_query
 from server.extensions import db
-from server.models import LookForTemplate, Observation, Person, School
+from server.models import District, LookForTemplate, Observation, Person, School
 from server.reports.sql import visit_at
 
 
@@ -24,6 +26,11 @@ class Filters:
     grade: str | None = None
     subject: str | None = None
     template: str | None = None
+    zone: str = "UTC"
+
+    def filtered(self) -> bool:
+        """True if any filter narrows the report (the time zone is not a filter)."""
+        return any(getattr(self, name) is not None for name in ("school", "from_", "to", "grade", "subject", "template"))
 
     def shown(self) -> dict:
         """The filters as the answer and the audit event state them (dates as ISO text)."""
@@ -34,7 +41,8 @@ class Filters:
 
 def load_filters(person: Person, query: dict) -> Filters:
     """Filters from a loaded report query (schemas.reports), checked against the caller's scope."""
-    filters = Filters(**{name: query.get(name) for name in Filters.__dataclass_fields__})
+    filters = Filters(**{name: query.get(name) for name in Filters.__dataclass_fields__ if name != "zone"},
+                      zone=district_zone(person))
     errors = {}
     if filters.school is not None and db.session.scalar(
             studied_schools_query(person).where(School.id == filters.school)) is None:
@@ -54,12 +62,18 @@ def _template_in_scope(person: Person):
     return and_(applies, or_(LookForTemplate.school_id.is_(None), LookForTemplate.school_id == person.school_id))
 
 
-def start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+def district_zone(person: Person) -> str:
+    return db.session.scalar(select(District.timezone).where(District.id == person.district_id)) or "UTC"
 
 
-def end_of(day: date) -> datetime:
-    return datetime.combine(day, time.max, tzinfo=timezone.utc)
+def start_of(day: date, zone: str) -> datetime:
+    """The first moment of `day` in `zone`, in UTC."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+
+
+def after(day: date, zone: str) -> datetime:
+    """The first moment after `day` in `zone`, in UTC."""
+    return start_of(day + timedelta(days=1), zone)
 
 
 def counted(person: Person, filters: Filters) -> list:
@@ -75,10 +89,10 @@ def counted(person: Person, filters: Filters) -> list:
 
 
 def dated(filters: Filters) -> list:
-    """Conditions keeping visits from `from` to `to`, both days included (UTC)."""
+    """Conditions keeping visits from `from` to `to`, both days included (the district's days)."""
     conditions = []
     if filters.from_ is not None:
-        conditions.append(visit_at() >= start_of(filters.from_))
+        conditions.append(visit_at() >= start_of(filters.from_, filters.zone))
     if filters.to is not None:
-        conditions.append(visit_at() <= end_of(filters.to))
+        conditions.append(visit_at() < after(filters.to, filters.zone))
     return conditions

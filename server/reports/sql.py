@@ -1,11 +1,16 @@
 """The few SQL expressions whose spelling differs between SQLite and PostgreSQL.
 
-Months and weeks are of UTC time ("2026-03", and the Monday "2026-03-02"); durations are whole
-hours, rounded down. Everything else in the reports is portable SQLAlchemy.
+Days, months and weeks are of the district's time zone ("2026-03-05", "2026-03", and the Monday
+"2026-03-02"): PostgreSQL converts with `timezone()`, SQLite with `rounds_local()`, a function of
+ours registered on every SQLite connection (`local_text`). Durations are whole hours, rounded
+down. Everything else in the reports is portable SQLAlchemy.
 """
-from sqlalchemy import Date, Integer, case, cast, func, literal, select, true, union_all
+from datetime import date
+
+from sqlalchemy import Integer, case, cast, func, literal, select, true, union_all
 
 from server.extensions import db
+from server.local_time import local_parts  # noqa: F401  (re-exported for the reports)
 from server.models import Observation
 
 
@@ -18,29 +23,35 @@ def visit_at():
     return func.coalesce(Observation.started_at, Observation.created_at)
 
 
-def month_of(moment):
+def month_of(moment, zone: str):
+    """The moment's month in `zone`, as YYYY-MM."""
     if _postgres():
-        return func.to_char(func.timezone("UTC", moment), "YYYY-MM")
-    return func.strftime("%Y-%m", moment)
+        return func.to_char(func.timezone(zone, moment), "YYYY-MM")
+    return func.rounds_local(moment, zone, "month")
 
 
-def week_of(moment):
-    """The Monday starting the moment's week, as YYYY-MM-DD."""
+def week_of(moment, zone: str):
+    """The Monday starting the moment's week in `zone`, as YYYY-MM-DD."""
     if _postgres():
-        return func.to_char(func.date_trunc("week", func.timezone("UTC", moment)), "YYYY-MM-DD")
-    return func.date(moment, "-6 days", "weekday 1")
+        return func.to_char(func.date_trunc("week", func.timezone(zone, moment)), "YYYY-MM-DD")
+    return func.rounds_local(moment, zone, "week")
 
 
-def utc_date(moment):
+def day_of(moment, zone: str):
+    """The moment's day in `zone`, as YYYY-MM-DD."""
     if _postgres():
-        return cast(func.timezone("UTC", moment), Date)
-    return func.date(moment)
+        return func.to_char(func.timezone(zone, moment), "YYYY-MM-DD")
+    return func.rounds_local(moment, zone, "day")
+
+
+def as_date(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def whole_hours(start, end):
-    """Hours from `start` to `end`, rounded down to a whole number."""
+    """Hours from `start` to `end`: whole seconds (half away from zero), then rounded down."""
     if _postgres():
-        return cast(func.floor(func.extract("epoch", end - start) / 3600), Integer)
+        return cast(func.floor(func.round(func.extract("epoch", end - start)) / 3600), Integer)
     # Whole seconds first: julianday's floating point puts 5 h a hair below 5.
     seconds = cast(func.round((func.julianday(end) - func.julianday(start)) * 86400), Integer)
     return (seconds - ((seconds % 3600) + 3600) % 3600) // 3600
