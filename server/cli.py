@@ -10,6 +10,7 @@ from server.demo import demo_logins, seed_demo
 from server.extensions import db
 from server.scheduler import start_in_thread
 from server.people_cli import create_user_command, import_roster_command
+from server.reports.cli import reports_group
 from server.security_headers import QuietRequestHandler
 
 
@@ -74,3 +75,4 @@ def register_cli(app) -> None:
     app.cli.add_command(import_roster_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(reports_group)

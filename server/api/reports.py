@@ -1,6 +1,10 @@
 """Reports: district staff's distributions (look-fors, coverage, feedback loop, instructional
 core), and an observer's own ratings. Each view is audited; `?format=csv` gives the same figures
-as one flat table."""
+as one flat table.
+
+A whole-district report without filters, for district-wide staff, is read from the district's
+summary (server.reports.summary), brought up to date first; any other is counted from the
+observations. Both give the same figures."""
 from flask import Response, request
 from sqlalchemy import exists, select
 
@@ -11,7 +15,8 @@ from server.auth import require_person
 from server.authz import may_study
 from server.errors import not_found
 from server.extensions import db
-from server.models import Observation, Person
+from server.models import District, Observation, Person
+from server.reports import summary
 from server.reports.core import core_report
 from server.reports.coverage import coverage_report
 from server.reports.csv_table import to_csv
@@ -72,7 +77,10 @@ def _district_report(name: str, schema, build, *parameters: str):
     query = schema.load(request.args)
     filters = load_filters(person, query)
     extra = {parameter: query[parameter] for parameter in parameters}
-    report = build(person, filters, **extra)
+    reader = None
+    if person.school_id is None and not filters.filtered():
+        reader = summary.current(db.session.get(District, person.district_id))
+    report = build(person, filters, **extra, summary=reader)
     return _answer(person, {"report": report["report"], "filters": {**filters.shown(), **extra}, **report},
                    query["format"])
 

@@ -5,6 +5,7 @@ from server.models.district import District, School
 from server.models.observation import EvidenceNote, Feedback, Observation, SupportCommitment
 from server.models.notify import KINDS, Notification, PushDelivery, PushSubscription
 from server.models.person import ROLES, Person, RoleGrant
+from server.models.report import ReportCount, ReportDistrict, ReportFacts, ReportTeacher
 from server.models.session import BrowserSession
 from server.models.sync import RejectedOp, SyncChange, SyncClock, SyncConflict, SyncOp
 from server.models.template import LOOKFOR_KINDS, LookFor, LookForTemplate
@@ -13,5 +14,5 @@ __all__ = [
     "AuditEvent", "BrowserSession", "Device", "District", "School", "EvidenceNote", "Feedback", "Observation",
     "SupportCommitment", "ROLES", "Person", "RoleGrant", "LOOKFOR_KINDS", "LookFor", "LookForTemplate",
     "KINDS", "Notification", "PushDelivery", "PushSubscription",
-    "RejectedOp", "SyncChange", "SyncClock", "SyncConflict", "SyncOp",
+    "ReportCount", "ReportDistrict", "ReportFacts", "ReportTeacher", "RejectedOp", "SyncChange", "SyncClock", "SyncConflict", "SyncOp",
 ]

@@ -17,13 +17,43 @@ from server.reports.sql import month_of, visit_at
 DEMAND_LEVELS = [(level, level) for level in CORE_FIELD_LEVELS["task_demand"]]
 
 
-def core_report(person: Person, filters: Filters) -> dict:
+def core_report(person: Person, filters: Filters, summary=None) -> dict:
+    """The report from the observations, or from a district summary (server.reports.summary)."""
+    if summary is not None:
+        counts = {}
+        for (when, level), count in summary.counts("kd").items():
+            counts.setdefault(when, {})[level] = count
+        sizes = {when: figures for (when,), figures in summary.sized("kn").items()}
+        sizes.setdefault(None, (0, 0))
+        notes, inferences, observations = (summary.counts(kind) for kind in ("in", "ii", "io"))
+        teachers = summary.counts("io#")
+        cells = {group: (notes[group], inferences.get(group, 0), observations.get(group, 0), teachers.get(group, 0))
+                 for group in notes}
+        inference = ([figures for group, figures in cells.items() if group[0] == "all"],
+                     sorted((group[1], *figures) for group, figures in cells.items() if group[0] == "m"),
+                     [(group[1], group[2], *figures) for group, figures in cells.items() if group[0] == "ms"])
+        return {"report": "core", "task_demand": _task_demand(counts, sizes), "inference": _inference(*inference)}
     conditions = counted(person, filters)
-    return {"report": "core", "task_demand": _task_demand(conditions), "inference": _inference(conditions)}
+    month = month_of(visit_at(), filters.zone)
+    return {"report": "core", "task_demand": _task_demand(*_demand_counts(conditions, month)),
+            "inference": _inference(*_inference_rows(conditions, month))}
 
 
-def _task_demand(conditions) -> dict:
-    month = month_of(visit_at())
+def contribute(facts, add) -> None:
+    """A counted observation's share of the report's counts (server.reports.summary)."""
+    if facts.task_demand is not None:
+        for group in (None, facts.month):
+            add("kn", (group,), facts.teacher)
+            add("kd", (group, facts.task_demand))
+    if facts.notes:
+        for group in (("all",), ("m", facts.month), ("ms", facts.month, facts.school)):
+            add("in", group, amount=facts.notes)
+            add("ii", group, amount=facts.inferences)
+            add("io", group, facts.teacher)
+
+
+def _demand_counts(conditions, month):
+    """({month or None: {level: count}}, {month or None: (observations, teachers)})."""
     answered = [*conditions, Observation.task_demand.is_not(None)]
     counts = {}
     for when, level, count in db.session.execute(
@@ -36,6 +66,10 @@ def _task_demand(conditions) -> dict:
         select(month, func.count(), func.count(distinct(Observation.teacher_id))).where(*answered).group_by(month))}
     sizes[None] = tuple(db.session.execute(
         select(func.count(), func.count(distinct(Observation.teacher_id))).where(*answered)).one())
+    return counts, sizes
+
+
+def _task_demand(counts: dict, sizes: dict) -> dict:
 
     def distribution(when) -> dict:
         n, teachers = sizes.get(when, (0, 0))
@@ -47,25 +81,31 @@ def _task_demand(conditions) -> dict:
             "by_month": [{"month": when, **distribution(when)} for when in sorted(w for w in sizes if w is not None)]}
 
 
-def _inference(conditions) -> dict:
-    month = month_of(visit_at())
+def _inference_rows(conditions, month):
+    """(overall [(notes, inferences, observations, teachers)] or [], by month [(month, ...)],
+    by month and school [(month, school, ...)])."""
     figures = (func.count(EvidenceNote.id), func.count(case((EvidenceNote.is_inference.is_(True), 1))),
                func.count(distinct(Observation.id)), func.count(distinct(Observation.teacher_id)))
     base = select().select_from(EvidenceNote).join(Observation, Observation.id == EvidenceNote.observation_id)
 
     def rows(*keys):
-        return db.session.execute(base.add_columns(*keys, *figures).where(*conditions).group_by(*keys)).all()
+        return [tuple(row) for row in
+                db.session.execute(base.add_columns(*keys, *figures).where(*conditions).group_by(*keys))]
 
+    cells = rows(month, Observation.school_id)
+    return (rows() if cells else []), sorted(rows(month)), cells
+
+
+def _inference(overall: list, by_month: list, cells: list) -> dict:
     def shown(notes, inferences, observations, teachers) -> dict:
         return {"n_notes": notes, "n_inference": inferences,
                 "share_inference": round(inferences / notes, 4) if notes else None,
                 "n_observations": observations, "n_teachers": teachers}
 
-    cells = rows(month, Observation.school_id)
     names = dict(db.session.execute(select(School.id, School.name).where(
         School.id.in_({school for _m, school, *_f in cells}))).all()) if cells else {}
-    return {"overall": shown(*rows()[0]) if cells else shown(0, 0, 0, 0),
-            "by_month": [{"month": when, **shown(*rest)} for when, *rest in sorted(rows(month))],
+    return {"overall": shown(*overall[0]) if overall else shown(0, 0, 0, 0),
+            "by_month": [{"month": when, **shown(*rest)} for when, *rest in by_month],
             "by_month_and_school": sorted(
                 ({"month": when, "school_id": school, "school": names[school], **shown(*rest)}
                  for when, school, *rest in cells), key=lambda c: (c["month"], c["school"], c["school_id"]))}

@@ -10,6 +10,7 @@ enemy of improvement").
 """
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, func, select
 
@@ -17,25 +18,43 @@ from server.authz import studied_schools_query
 from server.extensions import db
 from server.models import Observation, Person, RoleGrant, School
 from server.reports.distributions import bin_width, histogram, quartiles
-from server.reports.filters import Filters, counted, end_of
-from server.reports.sql import visit_at, week_of
+from server.reports.filters import Filters, after, counted
+from server.reports.sql import as_date, day_of, visit_at, week_of
 
 
-def coverage_report(person: Person, filters: Filters, days: int, today: date | None = None) -> dict:
-    today = today or datetime.now(timezone.utc).date()
-    conditions = counted(person, filters)
+def coverage_report(person: Person, filters: Filters, days: int, today: date | None = None, summary=None) -> dict:
+    """The report from the observations, or from a district summary (server.reports.summary)."""
+    today = today or datetime.now(timezone.utc).astimezone(ZoneInfo(filters.zone)).date()
+    end = filters.to or today
     schools = _schools(person, filters)
     teachers = _teachers(person, filters)
-    visits = {(school, teacher): count for school, teacher, count in db.session.execute(
-        select(Observation.school_id, Observation.teacher_id, func.count()).where(*conditions)
-        .group_by(Observation.school_id, Observation.teacher_id))}
+    if summary is not None:
+        visits = {(school, teacher): count for (school, teacher), count in summary.counts("cv").items()}
+        last = summary.last_visits(end.isoformat())
+        cells = {(school, week): figures for (school, week), figures in summary.sized("cw").items()}
+        observers = [(observer, count, n_teachers) for (observer,), (count, n_teachers) in summary.sized("co").items()]
+    else:
+        conditions = counted(person, filters)
+        visits = {(school, teacher): count for school, teacher, count in db.session.execute(
+            select(Observation.school_id, Observation.teacher_id, func.count()).where(*conditions)
+            .group_by(Observation.school_id, Observation.teacher_id))}
+        last = _last_visits(person, filters, end)
+        cells = _week_cells(conditions, filters.zone)
+        observers = _observer_rows(conditions)
     for teacher_id, (_name, school_id) in teachers.items():
         visits.setdefault((school_id, teacher_id), 0)
     return {"report": "coverage", "days": days,
-            "not_visited": _not_visited(person, filters, days, today, schools, teachers),
+            "not_visited": _not_visited(days, end, schools, teachers, last),
             "visits_per_teacher": _visits_per_teacher(visits, schools),
-            "weeks": _weeks(conditions, schools),
-            "observers": _observers(conditions)}
+            "weeks": _weeks(cells, schools),
+            "observers": _observers(observers)}
+
+
+def contribute(facts, add) -> None:
+    """A counted observation's share of the report's counts (server.reports.summary)."""
+    add("cv", (facts.school, facts.teacher))
+    add("cw", (facts.school, facts.week), facts.teacher)
+    add("co", (facts.observer,), facts.teacher)
 
 
 def _schools(person: Person, filters: Filters) -> dict:
@@ -55,31 +74,29 @@ def _teachers(person: Person, filters: Filters) -> dict:
     return {teacher_id: (name, school_id) for teacher_id, name, school_id in db.session.execute(query)}
 
 
-def _not_visited(person, filters, days, today, schools, teachers) -> list[dict]:
-    end = filters.to or today
-    since = end_of(end) - timedelta(days=days)
+def _last_visits(person, filters, end: date) -> dict:
+    """{teacher id: day of their last counted visit on or before `end`}; the dates of the filters
+    do not apply, the others do."""
     undated = counted(person, replace(filters, from_=None, to=None))
-    last = dict(db.session.execute(select(Observation.teacher_id, func.max(visit_at()))
-                                   .where(*undated, visit_at() <= end_of(end)).group_by(Observation.teacher_id)).all())
+    return dict(db.session.execute(select(Observation.teacher_id, func.max(day_of(visit_at(), filters.zone)))
+                                   .where(*undated, visit_at() < after(end, filters.zone))
+                                   .group_by(Observation.teacher_id)).all())
+
+
+def _not_visited(days, end, schools, teachers, last) -> list[dict]:
+    """Per school, the teachers whose last visit is `days` days or more before `end` (or never)."""
     shown = []
     for school_id, school_name in schools.items():
         mine = [(teacher_id, name) for teacher_id, (name, school) in teachers.items() if school == school_id]
-        seen = {teacher_id: _aware(last[teacher_id]) for teacher_id, _name in mine if teacher_id in last}
+        seen = {teacher_id: as_date(last[teacher_id]) for teacher_id, _name in mine if teacher_id in last}
         missed = [{"teacher_id": teacher_id, "teacher": name,
-                   "last_visit": seen[teacher_id].date().isoformat() if teacher_id in seen else None,
-                   "days_since_last_visit": (end - seen[teacher_id].date()).days if teacher_id in seen else None}
-                  for teacher_id, name in mine if teacher_id not in seen or seen[teacher_id] < since]
+                   "last_visit": seen[teacher_id].isoformat() if teacher_id in seen else None,
+                   "days_since_last_visit": (end - seen[teacher_id]).days if teacher_id in seen else None}
+                  for teacher_id, name in mine if teacher_id not in seen or (end - seen[teacher_id]).days >= days]
         missed.sort(key=lambda t: (t["last_visit"] is not None, t["last_visit"] or "", t["teacher"]))
         shown.append({"school_id": school_id, "school": school_name, "n_teachers": len(mine),
                       "n_not_visited": len(missed), "teachers": missed})
     return shown
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives aggregates back without the column's type: naive UTC (or its text)."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _visits_per_teacher(visits: dict, schools: dict) -> dict:
@@ -103,11 +120,15 @@ def _visits_per_teacher(visits: dict, schools: dict) -> dict:
                            **distribution(per_school[school_id])} for school_id in per_school]}
 
 
-def _weeks(conditions, schools: dict) -> dict:
-    week = week_of(visit_at())
-    cells = {(school, when): (count, teachers) for school, when, count, teachers in db.session.execute(
+def _week_cells(conditions, zone: str) -> dict:
+    """{(school, week's Monday): (visits, distinct teachers)}."""
+    week = week_of(visit_at(), zone)
+    return {(school, when): (count, teachers) for school, when, count, teachers in db.session.execute(
         select(Observation.school_id, week, func.count(), func.count(distinct(Observation.teacher_id)))
         .where(*conditions).group_by(Observation.school_id, week))}
+
+
+def _weeks(cells: dict, schools: dict) -> dict:
     weeks = []
     if cells:
         first, last = (date.fromisoformat(min(w for _s, w in cells)), date.fromisoformat(max(w for _s, w in cells)))
@@ -119,11 +140,17 @@ def _weeks(conditions, schools: dict) -> dict:
         for school_id, name in schools.items()]}
 
 
-def _observers(conditions) -> dict:
-    rows = db.session.execute(
-        select(Observation.observer_id, Person.name, func.count(), func.count(distinct(Observation.teacher_id)))
-        .join(Person, Person.id == Observation.observer_id).where(*conditions)
-        .group_by(Observation.observer_id, Person.name)).all()
+def _observer_rows(conditions) -> list:
+    """[(observer id, visits, distinct teachers)]."""
+    return db.session.execute(
+        select(Observation.observer_id, func.count(), func.count(distinct(Observation.teacher_id)))
+        .where(*conditions).group_by(Observation.observer_id)).all()
+
+
+def _observers(counted_rows) -> dict:
+    names = dict(db.session.execute(select(Person.id, Person.name).where(
+        Person.id.in_([row[0] for row in counted_rows]))).all()) if counted_rows else {}
+    rows = [(observer_id, names.get(observer_id), count, teachers) for observer_id, count, teachers in counted_rows]
     load = {}
     for _id, _name, count, _teachers in rows:
         load[count] = load.get(count, 0) + 1

@@ -11,14 +11,15 @@
 Also `my_feedback_report`: an observer's own ratings, with no one's name.
 """
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, distinct, func, select
 
 from server.extensions import db
 from server.models import Feedback, Observation, Person, School, SupportCommitment
 from server.reports.distributions import bin_width, histogram, level_counts, quartiles
-from server.reports.filters import Filters, counted, dated
-from server.reports.sql import utc_date, whole_hours
+from server.reports.filters import Filters, counted, dated, district_zone
+from server.reports.sql import day_of, whole_hours
 
 RATINGS = [(rating, str(rating)) for rating in range(1, 6)]
 STATES = ("kept_on_time", "kept_late", "overdue", "open")
@@ -41,14 +42,19 @@ def _joined(query):
             .outerjoin(SupportCommitment, SupportCommitment.feedback_id == Feedback.id))
 
 
-def feedback_loop_report(person: Person, filters: Filters, today: date | None = None) -> dict:
-    today = today or datetime.now(timezone.utc).date()
-    conditions = counted(person, filters)
-    sizes = _sizes(conditions)
-    release_hours = _grouped(conditions, _released, whole_hours(_visit_end(), Feedback.released_at))
-    acknowledge_hours = _grouped(conditions, _acknowledged, whole_hours(Feedback.released_at, Feedback.acknowledged_at))
-    ratings = _grouped(conditions, _rated, Feedback.usefulness)
-    states = _grouped(conditions, _committed, _state(today))
+def feedback_loop_report(person: Person, filters: Filters, today: date | None = None, summary=None) -> dict:
+    """The report from the observations, or from a district summary (server.reports.summary)."""
+    today = today or datetime.now(timezone.utc).astimezone(ZoneInfo(filters.zone)).date()
+    if summary is not None:
+        sizes, release_hours, acknowledge_hours, ratings, states = _from_summary(summary, today)
+    else:
+        conditions = counted(person, filters)
+        sizes = _sizes(conditions)
+        release_hours = _grouped(conditions, _released, whole_hours(_visit_end(), Feedback.released_at))
+        acknowledge_hours = _grouped(conditions, _acknowledged,
+                                     whole_hours(Feedback.released_at, Feedback.acknowledged_at))
+        ratings = _grouped(conditions, _rated, Feedback.usefulness)
+        states = _grouped(conditions, _committed, _state(today, filters.zone))
     bins = {name: _bins(hours) for name, hours in (("release", release_hours), ("acknowledge", acknowledge_hours))}
     schools = dict(db.session.execute(select(School.id, School.name).where(School.id.in_(
         [school for school in sizes if school is not None]))).all()) if sizes else {}
@@ -71,6 +77,50 @@ def feedback_loop_report(person: Person, filters: Filters, today: date | None = 
     by_school = sorted(({"school_id": school, "school": schools[school], **group(school)}
                         for school in sizes if school is not None), key=lambda s: (s["school"], s["school_id"]))
     return {"report": "feedback_loop", "overall": group(None), "by_school": by_school}
+
+
+def contribute(facts, add) -> None:
+    """A counted observation's share of the report's counts (server.reports.summary)."""
+    feedback = facts.feedback or {}
+    for group in (None, facts.school):
+        add("fp", ("visits", group), facts.teacher)
+        if feedback.get("released"):
+            add("fp", ("released", group), facts.teacher)
+            add("fr", (group, feedback["release_hours"]))
+        if feedback.get("acknowledged"):
+            add("fp", ("acknowledged", group), facts.teacher)
+            add("fa", (group, feedback["acknowledge_hours"]))
+        if feedback.get("usefulness") is not None:
+            add("fp", ("rated", group), facts.teacher)
+            add("fu", (group, feedback["usefulness"]))
+        if feedback.get("commitment") is not None:
+            add("fp", ("commitments", group), facts.teacher)
+            add("fc", (group, feedback["commitment"]))
+
+
+def _from_summary(summary, today: date):
+    """(sizes, release hours, acknowledge hours, ratings, states) as from the observations."""
+    parts = summary.sized("fp")
+    sizes = {}
+    for (part, group), figures in parts.items():
+        if part == "visits" and figures[0]:
+            sizes[group] = {name: parts.get((name, group), (0, 0)) for name, _c in PARTS}
+
+    def grouped(kind, value=lambda v: v):
+        found = {}
+        for (group, raw), count in summary.counts(kind).items():
+            key = value(raw)
+            found.setdefault(group, {})
+            found[group][key] = found[group].get(key, 0) + count
+        return found
+
+    def state(raw: str) -> str:
+        if not raw.startswith("due:"):
+            return "kept_" + raw
+        due = raw[len("due:"):]
+        return "overdue" if due and date.fromisoformat(due) < today else "open"
+
+    return sizes, grouped("fr"), grouped("fa"), grouped("fu"), grouped("fc", state)
 
 
 def _sizes(conditions) -> dict:
@@ -104,10 +154,13 @@ def _grouped(conditions, condition, value) -> dict:
     return grouped
 
 
-def _state(today: date):
-    kept_day = utc_date(SupportCommitment.kept_at)
+def _state(today: date, zone: str):
+    """A commitment's state on `today`: kept on or before its due day (the district's days) is on time."""
+    kept_day = day_of(SupportCommitment.kept_at, zone)
+    due_day = func.to_char(SupportCommitment.due_on, "YYYY-MM-DD") if db.engine.dialect.name == "postgresql" \
+        else SupportCommitment.due_on
     return case((and_(SupportCommitment.kept_at.is_not(None),
-                      (SupportCommitment.due_on.is_(None)) | (kept_day <= SupportCommitment.due_on)), "kept_on_time"),
+                      (SupportCommitment.due_on.is_(None)) | (kept_day <= due_day)), "kept_on_time"),
                 (SupportCommitment.kept_at.is_not(None), "kept_late"),
                 (SupportCommitment.due_on < today, "overdue"), else_="open")
 
@@ -136,7 +189,8 @@ def my_feedback_report(person: Person, from_: date | None, to: date | None) -> d
     """How teachers rated the feedback of `person`'s own submitted observations: counts per
     rating, and how many observations and teachers they come from. Names no one."""
     conditions = [Observation.observer_id == person.id, Observation.status == "submitted",
-                  Observation.deleted.is_(False), _rated, *dated(Filters(from_=from_, to=to))]
+                  Observation.deleted.is_(False), _rated,
+                  *dated(Filters(from_=from_, to=to, zone=district_zone(person)))]
     ratings = dict(db.session.execute(_joined(select(Feedback.usefulness, func.count())).where(*conditions)
                                       .group_by(Feedback.usefulness)).all())
     count, teachers = db.session.execute(_joined(select(func.count(), func.count(distinct(Observation.teacher_id))))

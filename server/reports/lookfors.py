@@ -23,12 +23,48 @@ YES_NO = [("true", "Yes"), ("false", "No")]
 UNITS = {"count": "count", "timer": "seconds"}
 
 
-def lookfors_report(person: Person, filters: Filters) -> dict:
+def lookfors_report(person: Person, filters: Filters, summary=None) -> dict:
+    """The report from the observations, or from a district summary (server.reports.summary)."""
+    values, sizes, totals = gathered(summary) if summary is not None else _gather(person, filters)
+    templates = db.session.scalars(select(LookForTemplate).where(LookForTemplate.id.in_(list(totals)))).all()
+    schools = dict(db.session.execute(select(School.id, School.name)).all()) if totals else {}
+    shown = [_template(template, totals[template.id], values, sizes, schools)
+             for template in sorted(templates, key=lambda t: (t.name, t.version, t.id))]
+    return {"report": "lookfors", "templates": shown}
+
+
+def contribute(facts, add) -> None:
+    """A counted observation's share of the report's counts (server.reports.summary)."""
+    if facts.template is None:
+        return
+    add("lT", (facts.template,), facts.teacher)
+    groups = (("", None), ("school", facts.school), ("grade", facts.grade), ("subject", facts.subject),
+              ("month", facts.month))
+    for key, value in facts.answers.items():
+        for breakdown, group in groups:
+            add("ln", (breakdown, facts.template, key, group), facts.teacher)
+            add("lv", (breakdown, facts.template, key, group, value))
+
+
+def gathered(summary):
+    """(values, sizes, totals) as `_gather` gives them, from a summary's counts."""
+    values = {}
+    for (breakdown, template_id, key, group, value), count in summary.counts("lv").items():
+        values.setdefault((breakdown or None, template_id, key, group), {})[value] = count
+    sizes = {(breakdown or None, template_id, key, group): figures
+             for (breakdown, template_id, key, group), figures in summary.sized("ln").items()}
+    totals = {template_id: figures for (template_id,), figures in summary.sized("lT").items()}
+    return values, sizes, totals
+
+
+def _gather(person: Person, filters: Filters):
+    """values {(breakdown, template, key, group): {answer: count}}, sizes {same: (observations,
+    teachers)} and totals {template: (observations, teachers)}, from the observations."""
     conditions = counted(person, filters) + [Observation.template_id.is_not(None)]
     answers = lookfor_answers(
         conditions, Observation.template_id.label("template_id"), Observation.teacher_id.label("teacher_id"),
         Observation.school_id.label("school"), Observation.grade.label("grade"),
-        Observation.subject.label("subject"), month_of(visit_at()).label("month"))
+        Observation.subject.label("subject"), month_of(visit_at(), filters.zone).label("month"))
     groupings = []
     for breakdown in (None, *BREAKDOWNS):
         # One column holds every grouping's value (a school's id, a grade, a month...): as text.
@@ -52,11 +88,7 @@ def lookfors_report(person: Person, filters: Filters) -> dict:
     totals = {template_id: (count, teachers) for template_id, count, teachers in db.session.execute(
         select(Observation.template_id, func.count(), func.count(distinct(Observation.teacher_id)))
         .where(*conditions).group_by(Observation.template_id))}
-    templates = db.session.scalars(select(LookForTemplate).where(LookForTemplate.id.in_(list(totals)))).all()
-    schools = dict(db.session.execute(select(School.id, School.name)).all()) if totals else {}
-    shown = [_template(template, totals[template.id], values, sizes, schools)
-             for template in sorted(templates, key=lambda t: (t.name, t.version, t.id))]
-    return {"report": "lookfors", "templates": shown}
+    return values, sizes, totals
 
 
 def _template(template: LookForTemplate, total, values, sizes, schools) -> dict:
