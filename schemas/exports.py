@@ -35,6 +35,18 @@ class ExportQuerySchema(ExportFiltersSchema):
                                                     "(every table and datapackage.json)."})
     bom = fields.Boolean(load_default=False,
                          metadata={"description": "Start each CSV with a UTF-8 byte-order mark (for Excel)."})
+    deidentified = fields.Boolean(load_default=False, metadata={
+        "description": "The de-identified export: pseudonyms instead of people, weeks instead of dates, "
+                       "lookfor_cells with small cells suppressed (docs/export.md)."})
+    free_text = fields.Boolean(load_default=False, metadata={
+        "description": "With deidentified=true, include free text (notes, evidence, feedback words) word for "
+                       "word; names written in it are not removed."})
+
+    @validates_schema
+    def free_text_only_when_deidentified(self, data, **kwargs):
+        if data.get("free_text") and not data.get("deidentified"):
+            raise ValidationError("Only with deidentified=true: the identified export always holds free text.",
+                                  "free_text")
 
 
 class AuditQuerySchema(Schema):

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from schemas.exports import export_filters_schema
-from server.analytics.export import Export
+from server.analytics.export import DeidentifiedExport, Export
 from server.analytics.scope import Scope, filter_errors
 from server.extensions import db
 from server.models import District
@@ -27,21 +27,29 @@ from server.models import District
 @click.option("--template", help="Only observations made with this template version (its id).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
 @click.option("--bom/--no-bom", default=False, help="Start each CSV with a UTF-8 byte-order mark (for Excel).")
+@click.option("--deidentified", is_flag=True, help="The de-identified export, with lookfor_cells (docs/export.md).")
+@click.option("--free-text", is_flag=True, help="With --deidentified: include free text word for word (names in it "
+              "are not removed).")
 @with_appcontext
-def export_command(out: Path, district_name: str | None, fmt: str, bom: bool, **given) -> None:
+def export_command(out: Path, district_name: str | None, fmt: str, bom: bool, deidentified: bool, free_text: bool,
+                   **given) -> None:
     """Write observations, notes, lookfor_values and feedback of every school of the district
-    (submitted observations only), and datapackage.json describing every column, into OUT."""
+    (submitted observations only), and datapackage.json describing every column, into OUT; with
+    --deidentified, their de-identified form and lookfor_cells."""
     raw = {("from" if name == "from_" else name): value for name, value in given.items() if value is not None}
     try:
         filters = export_filters_schema.load(raw)
     except ValidationError as error:
         raise click.ClickException(_said(error.normalized_messages())) from None
+    if free_text and not deidentified:
+        raise click.ClickException("--free-text: Only with --deidentified: the identified export always holds "
+                                   "free text.")
     scope = Scope.of_district(_district(district_name))
     errors = filter_errors(scope, filters)
     if errors:
         raise click.ClickException(_said(errors))
     out.mkdir(parents=True, exist_ok=True)
-    export = Export(scope, filters)
+    export = DeidentifiedExport(scope, filters, free_text=free_text) if deidentified else Export(scope, filters)
     for name in export.audited(_written(export, out, fmt, bom), None, via="cli", fmt=fmt):
         click.echo(f"{out / name}")
     counts = ", ".join(f"{count} {table}" for table, count in export.counts.items())

@@ -20,14 +20,21 @@ from server.models import District, LookForTemplate, Observation, Person, School
 class Scope:
     district: District
     school_ids: Select
+    # Every school of the district (district-wide staff, the command line), not one school.
+    district_wide: bool = True
 
     @classmethod
     def of_person(cls, person: Person) -> "Scope":
-        return cls(db.session.get(District, person.district_id), studied_schools_query(person))
+        return cls(db.session.get(District, person.district_id), studied_schools_query(person),
+                   district_wide=person.school_id is None)
 
     @classmethod
     def of_district(cls, district: District) -> "Scope":
         return cls(district, select(School.id).where(School.district_id == district.id))
+
+    def schools(self) -> set[str]:
+        """The ids of the schools in scope."""
+        return set(db.session.scalars(self.school_ids))
 
 
 def filter_errors(scope: Scope, filters: dict) -> dict:

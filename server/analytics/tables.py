@@ -186,17 +186,24 @@ def _lookfor_values(batch, templates: dict) -> list:
     rows = []
     for observation_id, template_id, version, answers, *core in batch:
         lookfors = templates.get(template_id, {})
-        answers = dict(answers or {})
-        for name, value in zip(CORE_FIELD_LEVELS, core):
-            key = lookfors.get(("binds", name))
-            if key is not None and value is not None:
-                answers[key] = value
-        for key, value in answers.items():
-            if value is None:
-                continue
+        for key, value in answered(lookfors, answers, core):
             label, kind = lookfors.get(key, ("", ""))
-            rows.append((observation_id, template_id, version, key, label, kind, _answer_text(value)))
+            rows.append((observation_id, template_id, version, key, label, kind, value))
     return rows
+
+
+def answered(lookfors: dict, answers, core) -> Iterator[tuple[str, str]]:
+    """(key, answer as text) of each look-for an observation answered: its `answers` (the
+    lookfors JSON) and the `core` fields (in CORE_FIELD_LEVELS order) its template's look-fors
+    bind; `lookfors` is its template's entry of `templates_of`."""
+    answers = dict(answers or {})
+    for name, value in zip(CORE_FIELD_LEVELS, core):
+        key = lookfors.get(("binds", name))
+        if key is not None and value is not None:
+            answers[key] = value
+    for key, value in answers.items():
+        if value is not None:
+            yield key, _answer_text(value)
 
 
 def _answer_text(value) -> str:
@@ -205,7 +212,7 @@ def _answer_text(value) -> str:
     return str(value)
 
 
-def _templates_of(district_id: str) -> dict:
+def templates_of(district_id: str) -> dict:
     """{template id: {key: (label, kind), ("binds", field): key}} for every version in the district."""
     templates: dict = {}
     for template_id, key, label, kind, binds in db.session.execute(
@@ -245,7 +252,7 @@ def rows(table: Table, conditions: list, district_id: str, columns: list[str] | 
     chosen = [table.column(name) for name in columns] if columns else list(table.columns)
     if table.expand is not None:
         positions = [table.names().index(column.name) for column in chosen]
-        templates = _templates_of(district_id)
+        templates = templates_of(district_id)
         source = table.query(None, conditions)
         make = lambda batch: [tuple(row[i] for i in positions)  # noqa: E731
                               for row in table.expand(batch, templates)]
