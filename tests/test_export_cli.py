@@ -71,3 +71,28 @@ def test_the_command_asks_which_district_and_refuses_bad_filters(world, cli, tmp
     assert cli("--out", str(tmp_path), "--district", "Nowhere").exit_code == 1
     assert list(tmp_path.iterdir()) == []
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "export")).all() == []
+
+
+def test_the_command_writes_the_deidentified_tables_and_lookfor_cells(world, cli, tmp_path):
+    world.full_observation()
+    world.observation(school=world.grant)
+    result = cli("--out", str(tmp_path), "--district", "District One", "--deidentified", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    files = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    assert set(files) == {"observations.jsonl", "notes.jsonl", "lookfor_values.jsonl", "feedback.jsonl",
+                          "lookfor_cells.jsonl", "datapackage.json"}
+    # Two teachers, each alone in their school: k is 10, so every row is withheld and every node suppressed.
+    assert jsonl_rows(files["observations.jsonl"]) == []
+    assert {row["suppressed"] for row in jsonl_rows(files["lookfor_cells.jsonl"])} == {"fewer_than_k"}
+    package = json.loads(files["datapackage.json"])
+    assert package["rounds_deidentified"]["withheld_rows"]["observations"] == 2
+    assert world.teacher.email.encode() not in b"".join(files.values())
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "export")).all()
+    assert event.actor_id is None and event.detail["via"] == "cli" and event.detail["identified"] is False
+    assert event.detail["k"] == 10 and event.detail["free_text"] is False
+
+
+def test_free_text_is_only_for_the_deidentified_export(world, cli, tmp_path):
+    result = cli("--out", str(tmp_path), "--district", "District One", "--free-text")
+    assert result.exit_code == 1 and "--free-text: Only with --deidentified" in result.output
+    assert list(tmp_path.iterdir()) == []

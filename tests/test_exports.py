@@ -174,7 +174,8 @@ def test_bad_filters_are_named_field_by_field(world, api_as, query, field):
     assert error["code"] == "invalid" and field in error["fields"], error
 
 
-QUERY_KEYS = st.sampled_from(["format", "bom", "school", "from", "to", "grade", "subject", "template", "x"])
+QUERY_KEYS = st.sampled_from(["format", "bom", "school", "from", "to", "grade", "subject", "template", "x",
+                              "deidentified", "free_text"])
 QUERY_VALUES = st.one_of(st.text(max_size=40), st.sampled_from(["", "0", "-1", "9999-12-31", "0001-01-01",
                                                                  "2026-03-02", "csv", "zip", "true", "\x00"]))
 

@@ -6,5 +6,8 @@
 - `copy`: the same CSV straight from PostgreSQL's COPY;
 - `export`: one export, its Frictionless data package and its audit event;
 - `cli`: `flask --app server export` for district IT.
+The de-identified export: `privacy` (the threshold k, pseudonyms), `suppression` (which nodes to
+suppress, pure), `grid` (the district's fixed grid of look-for figures), `cells` (lookfor_cells)
+and `deidentified` (its row tables).
 The HTTP routes are server/api/exports.py; docs/export.md renders the data dictionary.
 """

@@ -1,6 +1,6 @@
-"""`flask --app server export`: the identified export of a whole district, into a folder, for
-district IT. The same tables, filters and data package as GET /api/exports/observations; the
-audit event has no actor and says `via: cli`."""
+"""`flask --app server export`: the identified (or, with --deidentified, the de-identified) export
+of a whole district, into a folder, for district IT. The same tables, filters and data package as
+GET /api/exports/observations; the audit event has no actor and says `via: cli`."""
 from pathlib import Path
 
 import click
