@@ -6,10 +6,13 @@ them in memory and any number of scheduler processes may run:
   (server/push_delivery.py);
 - sweep for reminders every few minutes (`server.reminders.sweep(now)`), under a lock so that
   two schedulers never sweep at once;
-- each night, delete deliveries that were sent, failed or skipped more than 30 days ago.
+- each night, delete deliveries that were sent, failed or skipped more than 30 days ago;
+- every minute, bring the district reports' summaries up to date (`server.reports.summary`):
+  build those of new districts, fold in what changed.
 
 Settings (app config, else the `ROUNDS_`-prefixed environment variable): PUSH_POLL_SECONDS (2),
-PUSH_LEASE_SECONDS (60), PUSH_TIMEOUT_SECONDS (10: one request to a push service).
+PUSH_LEASE_SECONDS (60), PUSH_TIMEOUT_SECONDS (10: one request to a push service),
+REPORT_REFRESH_SECONDS (60).
 `start_in_thread(app)` runs the same jobs inside another process (the demo).
 """
 import contextlib
@@ -32,6 +35,7 @@ from server.models.notify import PushDelivery
 from server.models.types import utcnow
 from server.push_delivery import deliver_due
 from server.reminders import sweep
+from server.reports import summary
 from server.vapid import vapid_private_key, vapid_subject
 
 log = logging.getLogger("rounds.scheduler")
@@ -127,6 +131,18 @@ def cleanup_job(app: Flask) -> None:
             db.session.remove()
 
 
+def summaries_job(app: Flask) -> None:
+    """Build missing report summaries and fold in the changes since (another scheduler doing it
+    makes this one skip)."""
+    with app.app_context():
+        try:
+            done = summary.refresh_all()
+            if done["built"] or done["folded"]:
+                log.info("report summaries: built %(built)s districts, folded %(folded)s observations", done)
+        finally:
+            db.session.remove()
+
+
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     poll = setting(app, "PUSH_POLL_SECONDS", 2)
     now = utcnow()
@@ -134,6 +150,8 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
                       coalesce=True, max_instances=1, misfire_grace_time=None)
     scheduler.add_job(sweep_job, "interval", args=[app], minutes=SWEEP_MINUTES, id="sweep",
                       next_run_time=now + timedelta(seconds=5), coalesce=True, max_instances=1)
+    scheduler.add_job(summaries_job, "interval", args=[app], seconds=setting(app, "REPORT_REFRESH_SECONDS", 60),
+                      id="summaries", next_run_time=now + timedelta(seconds=10), coalesce=True, max_instances=1)
     # 08:30 UTC is night across the United States' time zones.
     scheduler.add_job(cleanup_job, "cron", args=[app], hour=8, minute=30, timezone="UTC", id="cleanup",
                       coalesce=True, max_instances=1)

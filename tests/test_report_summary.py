@@ -347,3 +347,29 @@ def test_hours_are_counted_alike_in_python_and_in_sql(app, seconds):
     with app.app_context():
         in_sql = db.session.scalar(select(sql_hours(literal(start, UTCDateTime()), literal(end, UTCDateTime()))))
     assert summary.whole_hours(start, end) == in_sql == int((abs(seconds) + 0.5) // 1 * (1 if seconds >= 0 else -1)) // 3600
+
+
+def test_the_scheduler_job_builds_the_summaries(world, app):
+    from server.scheduler import summaries_job
+
+    summaries_job(app)
+    with app.app_context():
+        assert db.session.get(ReportDistrict, world.district.id) is not None
+        raw, read = both_ways(world.staff.id, "America/Chicago")
+        assert read == raw
+
+
+def test_while_another_process_folds_a_report_is_counted_from_the_observations(world, app, api_as):
+    first = api_as(world.staff).get("/api/reports/lookfors").get_json()
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite's folds queue behind its one write lock instead")
+        db.session.execute(text("UPDATE report_counts SET n = n + 1000 WHERE kind = 'lT'"))
+        db.session.commit()
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_advisory_lock(:key)"), {"key": summary.LOCK_KEY})
+            try:
+                assert api_as(world.staff).get("/api/reports/lookfors").get_json() == first
+            finally:
+                other.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": summary.LOCK_KEY})
+                other.commit()

@@ -211,10 +211,9 @@ class Contributions:
     sign: int = 1
 
     def add(self, kind: str, key: tuple, teacher: str | None = None, amount: int = 1) -> None:
-        keyed = (kind, key_text(key))
-        self.counts[keyed] += self.sign * amount
+        self.counts[(kind, key)] += self.sign * amount
         if teacher is not None:
-            self.teachers[(*keyed, teacher)] += self.sign
+            self.teachers[(kind, key, teacher)] += self.sign
 
     def of(self, facts: Facts) -> None:
         from server.reports import core, coverage, feedback_loop, lookfors
@@ -334,9 +333,9 @@ def _insert(table):
 
 def _apply(district_id: str, change: Contributions) -> None:
     """Add `change` to the stored counts, then recount the distinct teachers of the keys it touched."""
-    counts = [{"district_id": district_id, "kind": kind, "key": key, "n": n}
+    counts = [{"district_id": district_id, "kind": kind, "key": key_text(key), "n": n}
               for (kind, key), n in change.counts.items() if n]
-    teachers = [{"district_id": district_id, "kind": kind, "key": key, "teacher_id": teacher, "n": n}
+    teachers = [{"district_id": district_id, "kind": kind, "key": key_text(key), "teacher_id": teacher, "n": n}
                 for (kind, key, teacher), n in change.teachers.items() if n]
     for table, rows, keys in ((_counts, counts, ("district_id", "kind", "key")),
                               (_teachers, teachers, ("district_id", "kind", "key", "teacher_id"))):
@@ -348,7 +347,7 @@ def _apply(district_id: str, change: Contributions) -> None:
         db.session.execute(delete(table).where(table.c.district_id == district_id, table.c.n == 0,
                                                tuple_(*[table.c[k] for k in keys[1:]]).in_(
                                                    [tuple(row[k] for k in keys[1:]) for row in rows if row["n"] < 0])))
-    groups = sorted({(kind, key) for kind, key, _teacher in change.teachers})
+    groups = sorted({(kind, key_text(key)) for kind, key, _teacher in change.teachers})
     for start in range(0, len(groups), 500):
         some = groups[start:start + 500]
         found = dict(((kind, key), n) for kind, key, n in db.session.execute(
@@ -379,10 +378,10 @@ def build(district: District) -> int:
     distinct = Counter()
     for kind, key, _teacher in change.teachers:
         distinct[(kind + "#", key)] += 1
-    insert_rows(_counts, [{"district_id": district.id, "kind": kind, "key": key, "n": n}
+    insert_rows(_counts, [{"district_id": district.id, "kind": kind, "key": key_text(key), "n": n}
                           for (kind, key), n in (*change.counts.items(), *distinct.items()) if n])
-    insert_rows(_teachers, [{"district_id": district.id, "kind": kind, "key": key, "teacher_id": teacher, "n": n}
-                            for (kind, key, teacher), n in change.teachers.items() if n])
+    insert_rows(_teachers, [{"district_id": district.id, "kind": kind, "key": key_text(key), "teacher_id": teacher,
+                             "n": n} for (kind, key, teacher), n in change.teachers.items() if n])
     state = db.session.get(ReportDistrict, district.id)
     if state is None:
         state = ReportDistrict(district_id=district.id)
