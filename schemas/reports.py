@@ -3,37 +3,21 @@
 The answers are described for the OpenAPI document; the reports build them as plain dicts
 (server/reports/), chart-friendly: lists of records, each carrying its own n.
 """
-from datetime import date
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.fields import IdString, Text
+from schemas.exports import EARLIEST, LATEST, ExportFiltersSchema
 
 FORMATS = ("json", "csv")
 MAX_DAYS = 3650
-# Far enough from the ends of the calendar that a day's bounds in any time zone are still dates.
-EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)
 DAYS = validate.Range(EARLIEST, LATEST)
 
 
-class ReportQuerySchema(Schema):
-    """Filters common to every district report; each narrows the observations counted."""
+class ReportQuerySchema(ExportFiltersSchema):
+    """The exports' filters (school, from, to, grade, subject, template: each narrows the
+    observations counted), and the answer's format."""
 
-    school = IdString(load_default=None)
-    from_ = fields.Date(data_key="from", load_default=None, validate=DAYS, metadata={
-        "description": "First day of visits counted (the district's time zone), inclusive."})
-    to = fields.Date(load_default=None, validate=DAYS, metadata={
-        "description": "Last day of visits counted (the district's time zone), inclusive."})
-    grade = Text(32, 1, load_default=None)
-    subject = Text(100, 1, load_default=None)
-    template = IdString(load_default=None, metadata={"description": "One template version's id."})
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS),
                            metadata={"description": "csv: the same figures as one flat table."})
-
-    @validates_schema
-    def from_before_to(self, data, **kwargs):
-        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
-            raise ValidationError("Must be on or after `from`.", "to")
 
 
 class CoverageQuerySchema(ReportQuerySchema):

@@ -153,6 +153,26 @@ def test_filters_narrow_the_export(world, api_as):
     assert exported_ids(staff, f"?grade=4&school={world.grant.id}") == {grant}
 
 
+def test_a_visit_without_a_start_is_dated_by_its_record_as_in_the_reports(world, api_as):
+    undated = world.observation(started=None, created_at=T0 + timedelta(days=5))
+    staff = api_as(world.staff)
+    assert undated in exported_ids(staff, "?from=2026-03-07&to=2026-03-07")
+    assert undated not in exported_ids(staff, "?to=2026-03-06")
+
+
+def test_school_staff_may_name_their_school_s_templates_and_the_district_s_only(world, api_as, make):
+    from server.models import LookForTemplate
+
+    grant_only = world.make_template()
+    with_school = db.session.get(LookForTemplate, grant_only)
+    with_school.school_id = world.grant.id
+    db.session.commit()
+    error = export(api_as(world.lincoln_staff), f"?template={grant_only}", 422).get_json()["error"]
+    assert error["fields"] == {"template": ["Not a template of your district."]}
+    export(api_as(world.lincoln_staff), f"?template={world.template}")
+    export(api_as(world.staff), f"?template={grant_only}")
+
+
 def test_a_school_or_template_outside_the_scope_is_a_field_error_that_says_nothing_more(world, api_as):
     far_template = world.make_template(world.other_district)
     staff = api_as(world.lincoln_staff)

@@ -17,10 +17,11 @@ from math import floor
 from sqlalchemy import select
 
 from schemas.templates import CORE_FIELD_LEVELS
-from server.analytics.grid import Grid, visit_at
+from server.analytics.grid import Grid
 from server.analytics.privacy import Pseudonyms
 from server.analytics.tables import Column, Table, _notes, _observations, answered
 from server.models import EvidenceNote, Feedback, LookForTemplate, Observation, School
+from server.reports.sql import visit_at
 
 # Look-fors whose answers are words someone wrote: free text.
 WORDED_KINDS = ("text", "")

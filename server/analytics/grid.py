@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from schemas.templates import CORE_FIELD_LEVELS
 from server.analytics.suppression import suppressed
 from server.analytics.tables import BATCH, answered, templates_of
 from server.extensions import db
 from server.models import District, LookFor, LookForTemplate, Observation, School
+from server.reports.sql import visit_at
 
 LEVELS = ("district", "school", "cell")
 
@@ -40,11 +41,6 @@ class Figures:
     observations: int = 0
     teachers: set | int = field(default_factory=set)
     answers: dict = field(default_factory=dict)
-
-
-def visit_at():
-    """When the visit happened: its start, or when the record was made if it has none."""
-    return func.coalesce(Observation.started_at, Observation.created_at)
 
 
 def nodes_of(template_id, month: str, school_id, grade, subject) -> tuple[Node, Node, Node]:

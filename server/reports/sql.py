@@ -10,7 +10,6 @@ from datetime import date
 from sqlalchemy import Integer, case, cast, func, literal, select, true, union_all
 
 from server.extensions import db
-from server.local_time import local_parts  # noqa: F401  (re-exported for the reports)
 from server.models import Observation
 
 
