@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from math import floor
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from schemas.templates import CORE_FIELD_LEVELS
 from server.analytics.grid import Grid
@@ -22,6 +22,7 @@ from server.analytics.privacy import Pseudonyms
 from server.analytics.tables import Column, Table, _notes, _observations, answered
 from server.models import EvidenceNote, Feedback, LookForTemplate, Observation, School
 from server.reports.sql import visit_at
+from server.reports.summary import whole_hours
 
 # Look-fors whose answers are words someone wrote: free text.
 WORDED_KINDS = ("text", "")
@@ -90,7 +91,8 @@ LOOKFOR_COLUMNS = (
 FEEDBACK_COLUMNS = (
     _pseudonym("feedback_id", "The feedback's pseudonym (F-...), stable within this export only."),
     _pseudonym("observation_id", "The observation it is about (observations.observation_id)."),
-    Column("hours_to_release", "integer", "Whole hours from the start of the visit to the feedback's release."),
+    Column("hours_to_release", "integer", "Whole hours from the end of the visit (its start if it has no end) to "
+                                          "the feedback's first release, as in the feedback-loop report."),
     Column("hours_to_read", "integer", "Whole hours from release to the teacher first opening it; empty if not yet."),
     Column("hours_to_acknowledge", "integer", "Whole hours from release to the teacher's acknowledgement; empty if "
            "not yet."),
@@ -118,12 +120,6 @@ def columns(all_columns: tuple, free_text: bool) -> tuple:
 
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def whole_hours(start: datetime | None, end: datetime | None) -> int | None:
-    if start is None or end is None:
-        return None
-    return floor((end - start).total_seconds() / 3600)
 
 
 def _free_texts(row, free_text: bool) -> tuple:
@@ -236,7 +232,7 @@ class Deidentification:
     def _feedback_source(_expressions, conditions):
         # District staff read feedback once it is released, never before (server.authz).
         return (select(Feedback.id, Feedback.observation_id, Observation.template_id, visit_at(),
-                       Feedback.released_at, Feedback.read_at, Feedback.acknowledged_at, Feedback.support_commitment,
+                       func.coalesce(Observation.ended_at, visit_at()), Feedback.released_at, Feedback.read_at, Feedback.acknowledged_at, Feedback.support_commitment,
                        Feedback.support_due, Feedback.support_requested_at, Feedback.support_kept_at,
                        Feedback.support_confirmed, Feedback.usefulness, Feedback.glow, Feedback.wonder,
                        Feedback.next_step, Feedback.support_commitment, Feedback.support_kept_note,
@@ -246,12 +242,12 @@ class Deidentification:
 
     def _feedback_rows(self, batch, _templates) -> list:
         rows = []
-        for (feedback_id, observation_id, template_id, at, released, read, acknowledged, commitment, due, requested,
-             kept, confirmed, usefulness, *texts) in batch:
+        for (feedback_id, observation_id, template_id, at, ended, released, read, acknowledged, commitment, due,
+             requested, kept, confirmed, usefulness, *texts) in batch:
             if not self._kept(template_id, at, "feedback"):
                 continue
             rows.append((self.pseudonyms("feedback", feedback_id), self.pseudonyms("observation", observation_id),
-                         whole_hours(at, released), whole_hours(released, read), whole_hours(released, acknowledged),
+                         whole_hours(ended, released), whole_hours(released, read), whole_hours(released, acknowledged),
                          bool((commitment or "").strip()) or due is not None, monday(due) if due else None,
                          requested is not None, self._kept_when(kept, due), confirmed, usefulness,
                          *_free_texts(texts, self.free_text)))
