@@ -49,16 +49,18 @@ def copy_csv_chunks(table, conditions, counts: dict, bom: bool = False, columns=
     """The CSV of `table` in chunks of about CHUNK bytes; counts[table.name] is its row count."""
     statement = copy_sql(table, conditions, columns)
     raw = db.session.connection().connection.driver_connection
-    pending, size, rows = [BOM] if bom else [], 0, -1
+    pending, rows = bytearray(BOM if bom else b""), -1
+    extend, append = pending.extend, pending.append
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in copy:
-            line = bytes(row[:-1]) + b"\r\n"
-            pending.append(line)
-            size += len(line)
+            # Each CopyData message is one row ending with LF: the LF becomes CRLF.
+            extend(row)
+            pending[-1] = 13
+            append(10)
             rows += 1
-            if size >= CHUNK:
+            if len(pending) >= CHUNK:
                 counts[table.name] = rows
-                yield b"".join(pending)
-                pending, size = [], 0
+                yield bytes(pending)
+                pending.clear()
     counts[table.name] = max(rows, 0)
-    yield b"".join(pending)
+    yield bytes(pending)
