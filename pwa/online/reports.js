@@ -2,20 +2,35 @@
  * #/reports/<report>: district staff's reports (online only), one at a time: Coverage (the
  * default), Look-fors, Feedback loop, Instructional core. A filter form (school from the tablet's
  * reference data, from/to, grade, subject, template version; days for coverage) narrows the
- * figures; the filters are kept while moving between the reports. Each report has its "Download
- * CSV" of the same figures with the same filters. For anyone but district staff the API answers
- * 404 and the screen says there is nothing here for them; offline it says reports need a connection.
+ * figures. The filters live in the address, `#/reports/<report>?school=…&from=…` (the same names
+ * as the API's), so that a view can be bookmarked, shared and reloaded; the report tabs carry them.
+ * Showing other figures pushes a history entry without re-rendering the screen, so Back returns to
+ * the previous filters. Each report has its "Download CSV" of the same figures with the same
+ * filters. For anyone but district staff the API answers 404 and the screen says there is nothing
+ * here for them; offline it says reports need a connection.
  */
 import { h, namesOf, uid } from '../ui.js';
-import { bars, nWords, number, share, spread, table } from './charts.js';
+import { bars, boxes, nWords, number, share, spread, stacked, table } from './charts.js';
 import { csvLink, fetchReport, problem, useStylesheet } from './report-page.js';
 
 const REPORTS = [['coverage', 'Coverage'], ['lookfors', 'Look-fors'], ['feedback-loop', 'Feedback loop'],
   ['core', 'Instructional core']];
 const NOT_YOURS = 'There is nothing here for you: reports are for district staff.';
 const STATES = { kept_on_time: 'Kept on time', kept_late: 'Kept late', overdue: 'Overdue', open: 'Open, not yet due' };
-// Kept while the person moves between the reports.
-const filters = { school: '', from: '', to: '', grade: '', subject: '', template: '', days: '' };
+// In the order they are written in the address and the API's query.
+const FILTERS = ['school', 'from', 'to', 'grade', 'subject', 'template', 'days'];
+
+/** The filters in the query part of a `#/reports/<report>?…` address, every one a string. */
+function filtersIn(hash) {
+  const query = new URLSearchParams(hash.includes('?') ? hash.slice(hash.indexOf('?') + 1) : '');
+  return Object.fromEntries(FILTERS.map((key) => [key, (query.get(key) || '').trim()]));
+}
+
+function addressOf(name, filters) {
+  const query = new URLSearchParams(FILTERS.filter((key) => filters[key]).map((key) => [key, filters[key]]));
+  const text = query.toString();
+  return `#/reports/${name}${text ? `?${text}` : ''}`;
+}
 
 const levelRows = (distribution) => distribution.levels.map((l) => ({ label: l.level, count: l.count }));
 
@@ -74,23 +89,49 @@ function coverage(report) {
 const GROUPS = [['by_school', 'school', 'School'], ['by_grade', 'grade', 'Grade'], ['by_subject', 'subject', 'Subject'],
   ['by_month', 'month', 'Month']];
 
+const groupName = (g, field) => g[field] || 'Not recorded';
+
 function groupTable(lookfor, [key, field, word]) {
   const groups = lookfor[key];
-  if (!groups.length) return null;
   const caption = `${lookfor.label} by ${word.toLowerCase()}`;
   if (lookfor.levels) {
     return table(caption, [word, ...lookfor.levels, 'Unreadable', 'Walkthroughs', 'Teachers'],
-      groups.map((g) => [g[field] || 'Not recorded', ...g.levels.map((l) => number(l.count)), number(g.unreadable),
+      groups.map((g) => [groupName(g, field), ...g.levels.map((l) => number(l.count)), number(g.unreadable),
         number(g.n_observations), number(g.n_teachers)]));
   }
   if (lookfor.unit) {
     return table(`${caption} (${lookfor.unit})`, [word, 'Smallest', 'First quartile', 'Median', 'Third quartile',
-      'Largest', 'Walkthroughs', 'Teachers'], groups.map((g) => [g[field] || 'Not recorded',
+      'Largest', 'Walkthroughs', 'Teachers'], groups.map((g) => [groupName(g, field),
       ...['min', 'q1', 'median', 'q3', 'max'].map((q) => number(g.quartiles?.[q])),
       number(g.n_observations), number(g.n_teachers)]));
   }
   return table(caption, [word, 'Walkthroughs answered', 'Teachers'],
-    groups.map((g) => [g[field] || 'Not recorded', number(g.n_observations), number(g.n_teachers)]));
+    groups.map((g) => [groupName(g, field), number(g.n_observations), number(g.n_teachers)]));
+}
+
+/** Levels per group, with "Unreadable" as one more segment when some group has answers that fit no level. */
+function levelsChart(title, n, levels, groups, name, numbers) {
+  const unreadable = groups.some((g) => g.unreadable);
+  return stacked(title, n, unreadable ? [...levels, 'Unreadable'] : levels,
+    groups.map((g) => ({ label: name(g), n: nWords(g),
+      counts: [...g.levels.map((l) => l.count), ...(unreadable ? [g.unreadable] : [])] })), numbers);
+}
+
+/** A look-for by school, grade, subject or month: a chart over its table, or the table alone for text. */
+function groupFigure(lookfor, group) {
+  const [key, field, word] = group;
+  const groups = lookfor[key];
+  if (!groups.length) return null;
+  const title = `${lookfor.label} by ${word.toLowerCase()}`;
+  const numbers = groupTable(lookfor, group);
+  // A grade alone ("3") says little in a chart's row; the table has its column heading.
+  const name = (g) => (field === 'grade' && g.grade ? `Grade ${g.grade}` : groupName(g, field));
+  if (lookfor.levels) return levelsChart(title, nWords(lookfor.overall), lookfor.levels, groups, name, numbers);
+  if (lookfor.unit) {
+    return boxes(title, nWords(lookfor.overall), groups.map((g) => ({ label: name(g), n: nWords(g),
+      quartiles: g.quartiles })), lookfor.unit, numbers);
+  }
+  return numbers;
 }
 
 function lookforPart(lookfor) {
@@ -107,7 +148,7 @@ function lookforPart(lookfor) {
   return h('div', { class: 'lookfor-part', 'data-lookfor': lookfor.key },
     h('h3', {}, lookfor.label), picture,
     h('details', {}, h('summary', {}, 'By school, grade, subject and month'),
-      GROUPS.map((group) => groupTable(lookfor, group))));
+      GROUPS.map((group) => groupFigure(lookfor, group))));
 }
 
 function lookfors(report) {
@@ -148,9 +189,11 @@ function core(report) {
   return [
     section('Task demand',
       bars('Task demand, all months', nWords(demand.overall), levelRows(demand.overall)),
-      table('Task demand by month', ['Month', ...demand.levels, 'Unreadable', 'Walkthroughs', 'Teachers'],
-        demand.by_month.map((m) => [m.month, ...m.levels.map((l) => number(l.count)), number(m.unreadable),
-          number(m.n_observations), number(m.n_teachers)]))),
+      demand.by_month.length ? levelsChart('Task demand by month', nWords(demand.overall), demand.levels,
+        demand.by_month, (m) => m.month,
+        table('Task demand by month', ['Month', ...demand.levels, 'Unreadable', 'Walkthroughs', 'Teachers'],
+          demand.by_month.map((m) => [m.month, ...m.levels.map((l) => number(l.count)), number(m.unreadable),
+            number(m.n_observations), number(m.n_teachers)]))) : null),
     section('Notes marked as inference',
       h('p', {}, `${number(inference.overall.n_inference)} of ${number(inference.overall.n_notes)} evidence notes `
         + `(${share(inference.overall.share_inference)}) were marked as inference, in ${nWords(inference.overall)}.`),
@@ -171,7 +214,7 @@ function field(label, input) {
     h('p', { class: 'field-error', 'data-for': input.name }));
 }
 
-function filterForm(ctx, name, apply) {
+function filterForm(ctx, name, filters, apply) {
   const names = namesOf(ctx.reference);
   const schools = [...(ctx.reference?.schools || [])].sort((a, b) => a.name.localeCompare(b.name));
   const templates = ctx.reference?.templates || [];
@@ -193,10 +236,9 @@ function filterForm(ctx, name, apply) {
     h('p', { class: 'actions' }, h('button', { type: 'submit', class: 'button primary' }, 'Show figures')));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    for (const key of Object.keys(filters)) {
-      if (form.elements[key]) filters[key] = form.elements[key].value.trim();
-    }
-    apply();
+    // A filter this report has no field for (days, away from Coverage) stays as it was.
+    apply(Object.fromEntries(FILTERS.map((key) => [key, form.elements[key] ? form.elements[key].value.trim()
+      : filters[key]])));
   });
   return form;
 }
@@ -211,17 +253,23 @@ function showFieldErrors(form, error) {
 }
 
 export async function render(main, params, ctx) {
-  const name = SHOW[params[0]] ? params[0] : 'coverage';
+  // The address is `#/reports/<report>?<filters>`: the router hands the query on with the name.
+  const requested = (params[0] || '').split('?')[0];
+  const name = SHOW[requested] ? requested : 'coverage';
   const title = REPORTS.find(([key]) => key === name)[1];
   document.title = `Reports: ${title} · Rounds`;
   useStylesheet();
+  let filters = filtersIn(location.hash);
   const results = h('div', { class: 'report-results' });
+  const tabs = REPORTS.map(([key, words]) => h('a', { href: addressOf(key, filters),
+    'aria-current': key === name ? 'page' : null }, words));
   let form = null;
   let asked = 0;
   const load = async (announce) => {
     asked += 1;
     const mine = asked;
-    const current = Object.fromEntries(Object.entries(filters).filter(([key]) => key !== 'days' || name === 'coverage'));
+    const current = Object.fromEntries(FILTERS.filter((key) => key !== 'days' || name === 'coverage')
+      .map((key) => [key, filters[key]]));
     results.replaceChildren(h('p', { class: 'muted loading', role: 'status' }, 'Loading figures…'));
     let report;
     try {
@@ -238,11 +286,18 @@ export async function render(main, params, ctx) {
     results.replaceChildren(h('p', { class: 'actions' }, csvLink(name, current)), ...SHOW[name](report));
     if (announce) ctx.announce('Figures updated.');
   };
-  form = filterForm(ctx, name, () => load(true));
+  form = filterForm(ctx, name, filters, (chosen) => {
+    filters = chosen;
+    const address = addressOf(name, filters);
+    // Not through the router: the screen stays, with focus where it is; Back gives the previous filters.
+    if (address !== location.hash) history.pushState(null, '', address);
+    tabs.forEach((tab, i) => tab.setAttribute('href', addressOf(REPORTS[i][0], filters)));
+    load(true);
+  });
   main.append(h('h1', { tabindex: '-1' }, 'Reports'),
     h('p', { class: 'lede' }, 'Distributions across the schools in your scope, each with its n: read n before the figure.'),
-    h('nav', { class: 'report-tabs', 'aria-label': 'Reports' }, h('ul', {}, REPORTS.map(([key, words]) => h('li', {},
-      h('a', { href: `#/reports/${key}`, 'aria-current': key === name ? 'page' : null }, words))))),
+    h('nav', { class: 'report-tabs', 'aria-label': 'Reports' },
+      h('ul', {}, tabs.map((tab) => h('li', {}, tab)))),
     h('h2', { class: 'report-title' }, title), form, results);
   await load(false);
 }
