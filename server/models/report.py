@@ -10,7 +10,7 @@ Derived data only (server.reports.summary rebuilds all of it from observations a
 - `report_districts`: which districts are summarised, in which time zone, up to which position of
   the change feed.
 """
-from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy import BigInteger, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -30,6 +30,9 @@ class ReportFacts(db.Model):
 
 class ReportCount(db.Model):
     __tablename__ = "report_counts"
+    # Counts that fell to zero, found without scanning the district's counts (then deleted).
+    __table_args__ = (Index("ix_report_counts_zero", "district_id", postgresql_where=text("n = 0"),
+                            sqlite_where=text("n = 0")),)
 
     district_id: Mapped[str] = mapped_column(UUIDString, primary_key=True)
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
@@ -39,6 +42,8 @@ class ReportCount(db.Model):
 
 class ReportTeacher(db.Model):
     __tablename__ = "report_teachers"
+    __table_args__ = (Index("ix_report_teachers_zero", "district_id", postgresql_where=text("n = 0"),
+                            sqlite_where=text("n = 0")),)
 
     district_id: Mapped[str] = mapped_column(UUIDString, primary_key=True)
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)

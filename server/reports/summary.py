@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, func, select, text, tuple_
+from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
@@ -332,32 +332,34 @@ def _insert(table):
 
 
 def _apply(district_id: str, change: Contributions) -> None:
-    """Add `change` to the stored counts, then recount the distinct teachers of the keys it touched."""
-    counts = [{"district_id": district_id, "kind": kind, "key": key_text(key), "n": n}
-              for (kind, key), n in change.counts.items() if n]
+    """Add `change` to the stored counts. A teacher's count of a key that rises from zero adds one
+    to the key's distinct teachers ("#"); one that falls to zero takes one away."""
     teachers = [{"district_id": district_id, "kind": kind, "key": key_text(key), "teacher_id": teacher, "n": n}
                 for (kind, key, teacher), n in change.teachers.items() if n]
-    for table, rows, keys in ((_counts, counts, ("district_id", "kind", "key")),
-                              (_teachers, teachers, ("district_id", "kind", "key", "teacher_id"))):
-        if not rows:
-            continue
-        upsert = _insert(table)
-        db.session.execute(upsert.on_conflict_do_update(index_elements=list(keys),
-                                                        set_={"n": table.c.n + upsert.excluded.n}), rows)
-        db.session.execute(delete(table).where(table.c.district_id == district_id, table.c.n == 0,
-                                               tuple_(*[table.c[k] for k in keys[1:]]).in_(
-                                                   [tuple(row[k] for k in keys[1:]) for row in rows if row["n"] < 0])))
-    groups = sorted({(kind, key_text(key)) for kind, key, _teacher in change.teachers})
-    for start in range(0, len(groups), 500):
-        some = groups[start:start + 500]
-        found = dict(((kind, key), n) for kind, key, n in db.session.execute(
-            select(_teachers.c.kind, _teachers.c.key, func.count()).where(
-                _teachers.c.district_id == district_id, tuple_(_teachers.c.kind, _teachers.c.key).in_(some))
-            .group_by(_teachers.c.kind, _teachers.c.key)))
-        db.session.execute(delete(_counts).where(_counts.c.district_id == district_id, tuple_(
-            _counts.c.kind, _counts.c.key).in_([(kind + "#", key) for kind, key in some])))
-        insert_rows(_counts, [{"district_id": district_id, "kind": kind + "#", "key": key, "n": n}
-                              for (kind, key), n in found.items()])
+    distinct = Counter()
+    if teachers:
+        upsert = _insert(_teachers)
+        added = upsert.on_conflict_do_update(
+            index_elements=["district_id", "kind", "key", "teacher_id"],
+            set_={"n": _teachers.c.n + upsert.excluded.n}).returning(
+            _teachers.c.kind, _teachers.c.key, _teachers.c.teacher_id, _teachers.c.n)
+        given = {(row["kind"], row["key"], row["teacher_id"]): row["n"] for row in teachers}
+        for kind, key, teacher, now in db.session.execute(added, teachers):
+            before = now - given[(kind, key, str(teacher))]
+            if before <= 0 < now:
+                distinct[(kind + "#", key)] += 1
+            elif now <= 0 < before:
+                distinct[(kind + "#", key)] -= 1
+    counts = [{"district_id": district_id, "kind": kind, "key": key_text(key), "n": n}
+              for (kind, key), n in change.counts.items() if n]
+    counts += [{"district_id": district_id, "kind": kind, "key": key, "n": n} for (kind, key), n in distinct.items() if n]
+    if counts:
+        upsert = _insert(_counts)
+        db.session.execute(upsert.on_conflict_do_update(index_elements=["district_id", "kind", "key"],
+                                                        set_={"n": _counts.c.n + upsert.excluded.n}), counts)
+    # Only this fold's keys can have fallen to zero; the partial indexes find them.
+    for table in (_teachers, _counts):
+        db.session.execute(delete(table).where(table.c.district_id == district_id, table.c.n == 0))
 
 
 def build(district: District) -> int:

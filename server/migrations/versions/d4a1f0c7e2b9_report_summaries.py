@@ -36,6 +36,9 @@ def upgrade():
     sa.Column('n', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('district_id', 'kind', 'key')
     )
+    with op.batch_alter_table('report_counts', schema=None) as batch_op:
+        batch_op.create_index('ix_report_counts_zero', ['district_id'], unique=False,
+                              postgresql_where=sa.text('n = 0'), sqlite_where=sa.text('n = 0'))
     op.create_table('report_teachers',
     sa.Column('district_id', sa.Uuid(as_uuid=False), nullable=False),
     sa.Column('kind', sa.String(length=8), nullable=False),
@@ -44,6 +47,9 @@ def upgrade():
     sa.Column('n', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('district_id', 'kind', 'key', 'teacher_id')
     )
+    with op.batch_alter_table('report_teachers', schema=None) as batch_op:
+        batch_op.create_index('ix_report_teachers_zero', ['district_id'], unique=False,
+                              postgresql_where=sa.text('n = 0'), sqlite_where=sa.text('n = 0'))
     op.create_table('report_districts',
     sa.Column('district_id', sa.Uuid(as_uuid=False), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
@@ -55,7 +61,11 @@ def upgrade():
 
 def downgrade():
     op.drop_table('report_districts')
+    with op.batch_alter_table('report_teachers', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_teachers_zero')
     op.drop_table('report_teachers')
+    with op.batch_alter_table('report_counts', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_counts_zero')
     op.drop_table('report_counts')
     with op.batch_alter_table('report_facts', schema=None) as batch_op:
         batch_op.drop_index('ix_report_facts_district_teacher_day')
