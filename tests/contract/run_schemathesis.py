@@ -8,8 +8,10 @@
 3. Signs in as the demo principal (an observer and a school admin), enrols the device whose token
    the bearer run uses and spare devices that DELETE /api/devices/{device_id} may revoke, and
    lists the ids of things the principal may see for tests/contract/hooks.py to put into paths.
-4. Runs schemathesis twice, every check on: signed in with the session cookie and X-CSRF-Token,
-   then with the device's bearer token. The seed is fixed, so the same command reproduces a failure.
+4. Runs schemathesis three times, every check on: signed in with the session cookie and
+   X-CSRF-Token, then with the device's bearer token, then as the demo analyst (district staff) on
+   the report and export routes, which answer the principal 404. The seed is fixed, so the same
+   command reproduces a failure.
 5. Prints a summary, ending in `contract: N passed, M failed` (a run that found a failure, or a
    server log with an unhandled error, counts as failed); exits 1 if anything failed.
 """
@@ -32,6 +34,7 @@ from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
 PRINCIPAL = "principal@demo.rounds"
+ANALYST = "analyst@demo.rounds"
 SPARE_DEVICES = 5
 # Cheapest argon2id cost: the fuzzer signs in (and fails to) many times; the hashing code is the same.
 FAST_PASSWORDS = {"ROUNDS_PASSWORD_TIME_COST": "1", "ROUNDS_PASSWORD_MEMORY_KIB": "64"}
@@ -72,6 +75,7 @@ def main() -> int:
                            ["--exclude-path", "/api/sync/push", "--exclude-path", "/api/sync/pull",
                             "--exclude-path", "/api/push/subscriptions", "--exclude-path", "/api/auth/logout"]),
                 "bearer": ({"deviceToken": ("bearer", token)}, []),
+                "analyst": (analyst_credentials(base), ["--include-path-regex", "^/api/(reports|exports)/"]),
             }
             for name, (credentials, options_of_run) in runs.items():
                 print(f"--- schemathesis, {name} run ({options.label})", flush=True)
@@ -151,6 +155,14 @@ def stop_server(server: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+def analyst_credentials(base: str) -> dict:
+    """The demo analyst's session cookie and CSRF token, as the cookie run's credentials."""
+    browser = requests.Session()
+    answer = browser.post(f"{base}/api/auth/login", json={"email": ANALYST, "password": "rounds-demo"}, timeout=30)
+    answer.raise_for_status()
+    return {"session": ("api_key", browser.cookies["rounds_session"]), "csrf": ("api_key", answer.json()["csrf_token"])}
 
 
 def sign_in_and_enrol(base: str):
