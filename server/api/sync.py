@@ -9,6 +9,7 @@ from schemas.sync import pull_query_schema, push_schema
 from server.api import api
 from server.auth import require_device, require_person
 from server.bodies import json_body
+from server.device_reports import note_sync
 from server.errors import ApiError
 from server.extensions import db
 from server.models import RejectedOp
@@ -31,6 +32,7 @@ def sync_push():
     db.session.commit()
     db.session.connection(execution_options={"sqlite_immediate": True})
     response = push(person, device.id, body["ops"])
+    note_sync(device.id, body["app_version"], body["unsent"])
     db.session.commit()
     return response
 
@@ -39,11 +41,17 @@ def sync_push():
 def sync_pull():
     person, device = require_device()
     query = pull_query_schema.load(request.args)
+    device_id = device.id
     changes, cursor, has_more = read_feed(person, query["cursor"], query["limit"])
     response = {"changes": changes, "cursor": cursor, "has_more": has_more, "acked_seq": device.last_seq,
                 "server_time": clocks.format_hlc(clocks.now_ms(), 0, clocks.SERVER_NODE)}
     if not has_more:
         response["reference"] = reference_data(person)
+    # The pull only read; what the device reported is written in a transaction of its own.
+    db.session.commit()
+    db.session.connection(execution_options={"sqlite_immediate": True})
+    note_sync(device_id, query["app_version"], query["unsent"])
+    db.session.commit()
     return response
 
 
