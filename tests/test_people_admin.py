@@ -58,7 +58,8 @@ def test_bad_person_updates_are_refused(make, api_as):
     school = make.school()
     teacher = make.person("teacher", school=school)
     api = api_as(make.person("admin", school=school))
-    for body in ({}, {"active": "false"}, {"active": 0}, {"active": None}, {"active": False, "name": "x"}):
+    for body in ({}, {"active": "false"}, {"active": 0}, {"active": None}, {"active": False, "nickname": "x"},
+                 {"name": " "}, {"roles": []}, {"roles": ["boss"]}, {"roles": "teacher"}, {"school_id": "x"}):
         response = api.patch(f"/api/admin/people/{teacher.id}", json=body)
         assert response.status_code == 422, body
         assert response.get_json()["error"]["fields"]
