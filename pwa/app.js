@@ -39,6 +39,7 @@ const SCREENS = {
   // Online screens (pwa/online/) are not precached: offline, their module does not load.
   reports: { title: 'Reports', online: true, load: () => import('./online/reports.js') },
   'my-ratings': { title: 'How teachers rated my feedback', online: true, load: () => import('./online/my-ratings.js') },
+  'set-password': { title: 'Set your password', online: true, public: true, load: () => import('./online/set-password.js') },
 };
 const UPDATE_CHECK_MS = 30 * 60 * 1000;
 
@@ -80,7 +81,7 @@ async function route() {
   await recoverEdits();
   me = await getMe();
   let { name, params } = parse(location.hash);
-  if (!me && name !== 'signin') {
+  if (!me && name !== 'signin' && !SCREENS[name]?.public) {
     history.replaceState(null, '', '#/signin');
     ({ name, params } = parse('#/signin'));
   } else if (me && (!name || name === 'signin')) {

@@ -54,11 +54,29 @@ function describe(error) {
   return error.message || String(error);
 }
 
+let versionAsked = null;
+
+/** This app's version, from the service worker that serves the page (null where none does): the
+ * server keeps it, with the count of unsent changes, for the admin's list of devices. */
+function appVersion() {
+  const worker = typeof window !== 'undefined' && navigator.serviceWorker && navigator.serviceWorker.controller;
+  if (!worker) return Promise.resolve(null);
+  versionAsked ??= new Promise((resolve) => {
+    const channel = new MessageChannel();
+    setTimeout(() => resolve(null), 2000);
+    channel.port1.onmessage = (event) => resolve(event.data.version || null);
+    worker.postMessage({ type: 'version' }, [channel.port2]);
+  });
+  return versionAsked;
+}
+
 async function pushAll(deviceId, token) {
   for (;;) {
     const ops = await nextBatch(PUSH_BATCH);
     if (!ops.length) return;
-    const answer = await request('POST', '/api/sync/push', { device_id: deviceId, ops }, { token });
+    const unsent = (await countUnsent()) - ops.length;
+    const answer = await request('POST', '/api/sync/push',
+      { device_id: deviceId, ops, app_version: await appVersion(), unsent }, { token });
     await acknowledge(ops, answer);
     notify();
     if (answer.expected_seq !== null && answer.expected_seq !== undefined) {
@@ -73,7 +91,9 @@ async function pushAll(deviceId, token) {
 async function pullAll(token) {
   for (;;) {
     const cursor = await readMeta('cursor', 0);
-    const page = await request('GET', `/api/sync/pull?cursor=${cursor}&limit=${PULL_PAGE}`, undefined, { token });
+    const version = await appVersion();
+    const report = `&unsent=${await countUnsent()}${version ? `&app_version=${encodeURIComponent(version)}` : ''}`;
+    const page = await request('GET', `/api/sync/pull?cursor=${cursor}&limit=${PULL_PAGE}${report}`, undefined, { token });
     await applyPull(page);
     if (!page.has_more) return;
   }

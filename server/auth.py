@@ -24,7 +24,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 # Signing in uses no authority of the current session (it replaces it), so it needs no session
 # token: someone switching accounts on a shared tablet must not be refused. Origin is still checked.
-CSRF_EXEMPT_ENDPOINTS = frozenset({"api.login"})
+CSRF_EXEMPT_ENDPOINTS = frozenset({"api.login", "api.set_password"})
 
 
 def new_device_token() -> str:
