@@ -1,6 +1,7 @@
 """Every answer carries the security headers: a Content-Security-Policy without inline script,
 nosniff and a referrer policy everywhere, HSTS over HTTPS only, `no-store` on every /api answer
 that can hold personal data, and no server banner from either server Rounds runs under."""
+import contextlib
 import http.client
 import os
 import shlex
@@ -181,11 +182,13 @@ def procfile_web_command() -> str:
     return f"{shlex.quote(sys.executable)} -m {command}"
 
 
-def test_the_procfile_web_line_serves_without_a_server_banner(migrated_database, tmp_path):
+@contextlib.contextmanager
+def procfile_web(database_url: str, log: Path, **environment):
+    """The Procfile's web line serving `database_url` on a free port (one worker): yields the port
+    once /api/health answers; stops gunicorn after."""
     port = free_port()
     environment = {**os.environ, "PORT": str(port), "WEB_CONCURRENCY": "1", "SECRET_KEY": "x" * 64,
-                   "DATABASE_URL": migrated_database}
-    log = tmp_path / "gunicorn.log"
+                   "DATABASE_URL": database_url, **environment}
     with open(log, "wb") as log_file:
         process = subprocess.Popen(["bash", "-c", f"exec {procfile_web_command()}"], cwd=ROOT, env=environment,
                                    stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True)
@@ -193,15 +196,21 @@ def test_the_procfile_web_line_serves_without_a_server_banner(migrated_database,
         deadline = time.monotonic() + 30
         while True:
             try:
-                headers = raw_headers(port)
+                raw_headers(port)
                 break
             except OSError:
                 assert process.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "gunicorn did not start within 30 s"
                 time.sleep(0.2)
+        yield port
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def test_the_procfile_web_line_serves_without_a_server_banner(migrated_database, tmp_path):
+    with procfile_web(migrated_database, tmp_path / "gunicorn.log") as port:
+        headers = raw_headers(port)
     assert "Server" not in headers
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
