@@ -40,6 +40,7 @@ const SCREENS = {
   reports: { title: 'Reports', online: true, load: () => import('./online/reports.js') },
   'my-ratings': { title: 'How teachers rated my feedback', online: true, load: () => import('./online/my-ratings.js') },
   'set-password': { title: 'Set your password', online: true, public: true, load: () => import('./online/set-password.js') },
+  people: { title: 'People', online: true, load: () => import('./online/admin-people.js') },
 };
 const UPDATE_CHECK_MS = 30 * 60 * 1000;
 
@@ -160,6 +161,7 @@ function navLinks(status) {
   if (roles.includes('observer')) links.push(['new', 'New walkthrough'], ['commitments', 'My commitments']);
   if (roles.includes('teacher')) links.push(['feedback', 'Feedback for me']);
   if (roles.includes('district_staff')) links.push(['reports', 'Reports']);
+  if (roles.includes('admin')) links.push(['people', 'People']);
   if (status.conflicts > 0) links.push(['conflicts', 'Conflicts', status.conflicts]);
   if (status.refused > 0) links.push(['rejected', 'Rejected', status.refused]);
   links.push(['account', 'Account']);
