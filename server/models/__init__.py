@@ -8,6 +8,7 @@ from server.models.observation import EvidenceNote, Feedback, Observation, Suppo
 from server.models.notify import KINDS, Notification, PushDelivery, PushSubscription
 from server.models.person import ROLES, Person, RoleGrant
 from server.models.report import ReportCount, ReportDistrict, ReportFacts, ReportTeacher
+from server.models.roster_import import RosterImport, RosterImportHash
 from server.models.session import BrowserSession
 from server.models.sync import RejectedOp, SyncChange, SyncClock, SyncConflict, SyncOp
 from server.models.template import LOOKFOR_KINDS, LookFor, LookForTemplate
@@ -16,5 +17,5 @@ __all__ = [
     "AuditEvent", "BrowserSession", "Device", "DeviceReport", "PasswordLink", "District", "School", "EvidenceNote", "Feedback", "Observation",
     "SupportCommitment", "ROLES", "Person", "RoleGrant", "LOOKFOR_KINDS", "LookFor", "LookForTemplate",
     "KINDS", "Notification", "PushDelivery", "PushSubscription",
-    "ReportCount", "ReportDistrict", "ReportFacts", "ReportTeacher", "RejectedOp", "SyncChange", "SyncClock", "SyncConflict", "SyncOp",
+    "ReportCount", "ReportDistrict", "ReportFacts", "ReportTeacher", "RosterImport", "RosterImportHash", "RejectedOp", "SyncChange", "SyncClock", "SyncConflict", "SyncOp",
 ]
