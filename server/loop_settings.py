@@ -1,85 +1,35 @@
 """A district's feedback-loop settings, and the clock arithmetic they drive: quiet hours (when a
 push may go out) and school days (how long "not acknowledged after 2 school days" is).
 
-Settings live in `District.settings` as JSON; whatever is missing or not valid there takes the
-default below, so a half-written setting never stops reminders. All times of day are local to the
-school (`School.effective_timezone`), and every moment handed in or out is an aware UTC datetime.
+Settings live in `District.settings` as JSON, defined, validated and read by server.settings;
+whatever is missing or not valid there takes its default, so a half-written setting never stops
+reminders. All times of day are local to the school (`School.effective_timezone`), and every
+moment handed in or out is an aware UTC datetime.
 The arithmetic itself (`quiet_until`, `add_school_days`, ...) needs no database: it takes a zone
 name and a settings dict, and `push_time` / `school_days_after` apply it to a school.
 """
-import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-DEFAULTS = {
-    "quiet_enabled": True,
-    "quiet_start": "19:00",
-    "quiet_end": "07:00",
-    "quiet_weekends": True,          # days that are not school days are quiet all day
-    "digest_at": "07:00",            # the morning digest goes out at or after this local time
-    "acknowledge_after_school_days": 2,
-    "requested_after_school_days": 2,
-    "due_soon_days": 1,              # "due tomorrow": this many school days before the due date
-    "max_reminders": 2,              # per item and kind of reminder
-    "school_days": [0, 1, 2, 3, 4],  # Monday is 0, as in date.weekday()
-}
-TIME_KEYS = ("quiet_start", "quiet_end", "digest_at")
-FLAG_KEYS = ("quiet_enabled", "quiet_weekends")
-COUNT_KEYS = ("acknowledge_after_school_days", "requested_after_school_days", "due_soon_days", "max_reminders")
-MAX_COUNT = 10
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+from server import settings as district_settings
+from server.settings import FEEDBACK_LOOP
+
+LOOP_SETTINGS = [setting for setting in district_settings.SETTINGS if setting.group == FEEDBACK_LOOP]
+DEFAULTS = {setting.name: setting.default for setting in LOOP_SETTINGS}
 # More than a week of consecutive quiet days cannot happen with at least one school day a week.
 _HORIZON_DAYS = 9
 
 
 def validate_settings(raw) -> tuple[dict, dict]:
-    """Check settings sent by an admin: returns (clean, errors). `clean` holds the valid given keys
-    (school days sorted, each once); `errors` maps a field to its messages, in the API's error shape.
-    Only the keys given are checked, so a partial update validates on its own."""
-    if not isinstance(raw, dict):
-        return {}, {"settings": ["Settings must be an object."]}
-    clean, errors = {}, {}
-    for key, value in raw.items():
-        problem, value = _check(key, value)
-        if problem:
-            errors[key] = [problem]
-        else:
-            clean[key] = value
-    if "quiet_start" in clean and clean.get("quiet_start") == clean.get("quiet_end"):
-        errors["quiet_end"] = ["Quiet hours must end at another time than they start."]
-        del clean["quiet_end"]
-    return clean, errors
-
-
-def _check(key: str, value) -> tuple[str | None, object]:
-    """(message, None) if `value` is not valid for `key`, else (None, its clean form)."""
-    if key in TIME_KEYS:
-        if not isinstance(value, str) or not _CLOCK.match(value):
-            return "Give a time of day as HH:MM, from 00:00 to 23:59.", None
-    elif key in FLAG_KEYS:
-        if not isinstance(value, bool):
-            return "Give true or false.", None
-    elif key in COUNT_KEYS:
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
-            return f"Give a whole number from 0 to {MAX_COUNT}.", None
-    elif key == "school_days":
-        days_ok = isinstance(value, list) and all(
-            isinstance(day, int) and not isinstance(day, bool) and 0 <= day <= 6 for day in value)
-        if not days_ok or not value:
-            return "Give at least one day, as numbers from 0 (Monday) to 6 (Sunday).", None
-        return None, sorted(set(value))
-    else:
-        return "There is no such setting.", None
-    return None, value
+    """Check settings sent by an admin: returns (clean, errors), as server.settings.validate
+    (the one validation of every district setting). Only the keys given are checked."""
+    return district_settings.validate(raw)
 
 
 def settings_of(district) -> dict:
-    """The district's settings over the defaults; a stored value that is not valid is ignored."""
-    clean, _errors = validate_settings(dict(district.settings or {}) if district is not None else {})
-    merged = {**DEFAULTS, **clean}
-    if merged["quiet_start"] == merged["quiet_end"]:
-        merged["quiet_start"], merged["quiet_end"] = DEFAULTS["quiet_start"], DEFAULTS["quiet_end"]
-    return merged
+    """The district's settings over the defaults; a stored value that is not valid is ignored
+    (server.settings.settings_of, the one reader)."""
+    return district_settings.settings_of(district)
 
 
 def clock(value: str) -> time:

@@ -1,7 +1,8 @@
 """What de-identifies an export: the district's suppression threshold k, and pseudonyms.
 
-k lives in `District.settings["suppression_threshold"]`: a whole number from 2 to 100; whatever is
-missing or not valid there takes DEFAULT_THRESHOLD, so a half-written setting never lowers it.
+k is the district setting `suppression_threshold` (server.settings defines, validates and reads
+it): a whole number from 2 to 100; whatever is missing or not valid there takes DEFAULT_THRESHOLD,
+so a half-written setting never lowers it.
 
 A `Pseudonyms` holds a random key made for one export (secrets.token_bytes, never stored, never
 logged, never shown by repr) and turns an id into HMAC-SHA256(key, kind:id): the same id gives
@@ -12,9 +13,11 @@ import hashlib
 import hmac
 import secrets
 
-DEFAULT_THRESHOLD = 10
-MIN_THRESHOLD, MAX_THRESHOLD = 2, 100
+from server.settings import DEFINITIONS, settings_of
+
 SETTING = "suppression_threshold"
+DEFAULT_THRESHOLD = DEFINITIONS[SETTING].default
+MIN_THRESHOLD, MAX_THRESHOLD = DEFINITIONS[SETTING].minimum, DEFINITIONS[SETTING].maximum
 # Teachers, observers and the records an id could join back to the database.
 PREFIXES = {"teacher": "T-", "observer": "O-", "observation": "V-", "note": "N-", "feedback": "F-"}
 # 20 hex digits (80 bits): no two ids of one export share a pseudonym in practice.
@@ -23,15 +26,12 @@ DIGITS = 20
 
 def threshold_error(value) -> str | None:
     """Why `value` cannot be a suppression threshold; None if it can."""
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_THRESHOLD <= value <= MAX_THRESHOLD:
-        return f"Give a whole number from {MIN_THRESHOLD} to {MAX_THRESHOLD}."
-    return None
+    return DEFINITIONS[SETTING].checked(value)[0]
 
 
 def suppression_threshold(district) -> int:
     """k of `district`: its setting if valid, else the default."""
-    value = dict(district.settings or {}).get(SETTING) if district is not None else None
-    return DEFAULT_THRESHOLD if threshold_error(value) else value
+    return settings_of(district)[SETTING]
 
 
 class Pseudonyms:
