@@ -7,4 +7,4 @@ api = Blueprint("api", __name__, url_prefix="/api")
 api.before_request(authenticate)
 
 from server.api import (audit, auth, devices, exports, health, inbox, observations, openapi, people, push,  # noqa: E402,F401
-                        reports, roster, sync, templates)
+                        reports, roster, settings, sync, templates)
