@@ -2,7 +2,7 @@
 what a school or template id refers to is checked against the caller's scope by server.analytics."""
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from schemas.fields import IdString, Text
 
@@ -50,10 +50,35 @@ class ExportQuerySchema(ExportFiltersSchema):
 
 
 class AuditQuerySchema(Schema):
-    kind = fields.String(validate=validate.Length(1, 40), metadata={"description": "Only events of this kind."})
+    """Which audit events, a page at a time. `kind` may be given several times (any of them)."""
+    # The kinds an admin may read: sign-in failures, device revocations, roster imports, exports,
+    # changes to the district's settings and schools, and changes to people.
+    KINDS = ("login_failed", "login_throttled", "device_revoked", "roster_imported", "export", "settings_changed",
+             "school_added", "school_changed", "person_created", "person_changed", "person_activated",
+             "person_deactivated", "password_link_made")
+
+    kind = fields.List(fields.String(validate=validate.OneOf(KINDS)), validate=validate.Length(1, len(KINDS)),
+                       metadata={"description": "Only events of these kinds (repeat the parameter for several)."})
+    actor = IdString(metadata={"description": "Only events this person did."})
+    from_ = fields.Date(data_key="from", validate=validate.Range(EARLIEST, LATEST),
+                        metadata={"description": "On or after this day (the district's time zone)."})
+    to = fields.Date(validate=validate.Range(EARLIEST, LATEST),
+                     metadata={"description": "On or before this day (the district's time zone)."})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     cursor = fields.Integer(validate=validate.Range(1, 2**63 - 1),
                             metadata={"description": "`next_cursor` of the previous page."})
+
+    @pre_load
+    def every_kind(self, data, **kwargs):
+        # A query string repeats a parameter for several values; the others are read once.
+        if hasattr(data, "getlist"):
+            data = {key: data.getlist(key) if key == "kind" else data[key] for key in data}
+        return data
+
+    @validates_schema
+    def from_before_to(self, data, **kwargs):
+        if "from_" in data and "to" in data and data["from_"] > data["to"]:
+            raise ValidationError("Must be on or after `from`.", "to")
 
 
 class AuditEventSchema(Schema):

@@ -1,6 +1,11 @@
-"""GET /api/audit: admins read the audit events of the people they administer, newest first, a page
-at a time; nobody else finds the route."""
+"""GET /api/audit: admins read the audit events of their scope an admin may read (sign-in failures,
+device revocations, roster imports, exports, settings and school changes, changes to people), newest
+first, a page at a time, filtered by kinds, actor and days; nobody else finds the route."""
+from datetime import datetime, timezone
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from server import audit
 from server.extensions import db
@@ -66,6 +71,86 @@ def test_no_one_but_admins_finds_the_audit_log(world, api_as, who):
 
 
 @pytest.mark.parametrize("query, field", [("?limit=0", "limit"), ("?limit=x", "limit"), ("?cursor=-3", "cursor"),
-                                          ("?kind=" + "k" * 41, "kind"), ("?what=1", "what")])
+                                          ("?kind=" + "k" * 41, "kind"), ("?what=1", "what"),
+                                          ("?kind=export&kind=login", "kind"), ("?actor=someone", "actor"),
+                                          ("?from=2026-02-30", "from"), ("?from=2026-03-05&to=2026-03-01", "to")])
 def test_bad_paging_is_a_field_error(world, api_as, query, field):
     assert field in events(api_as(world.district_admin), query, 422)["error"]["fields"]
+
+
+def at(event, *moment):
+    event.at = datetime(*moment, tzinfo=timezone.utc)
+    return event
+
+
+def test_kinds_actor_and_days_filter_the_list_days_in_the_districts_time_zone(world, api_as):
+    """District One is in Chicago: 05:00 UTC on 2 March is still 1 March there."""
+    at(audit.record("export", world.staff, n=1), 2026, 3, 2, 5)
+    at(audit.record("login_failed", world.teacher, email=world.teacher.email), 2026, 3, 2, 15)
+    at(audit.record("person_changed", world.district_admin, subject=world.teacher, name="New"), 2026, 3, 3, 15)
+    db.session.commit()
+    admin = api_as(world.district_admin)
+
+    def kinds(query):
+        return [e["kind"] for e in events(admin, query)["events"]]
+
+    assert kinds("") == ["person_changed", "login_failed", "export"]
+    assert kinds("?kind=export&kind=login_failed") == ["login_failed", "export"]
+    assert kinds(f"?actor={world.staff.id}") == ["export"]
+    assert kinds(f"?actor={world.other_staff.id}") == []
+    assert kinds("?from=2026-03-02&to=2026-03-02") == ["login_failed"]
+    assert kinds("?to=2026-03-01") == ["export"]
+    assert kinds("?from=2026-03-03&kind=export") == []
+
+
+def test_only_the_kinds_an_admin_reads_are_listed(world, api_as):
+    for kind in ("login", "logout", "device_enrolled", "report", "template_published"):
+        audit.record(kind, world.teacher)
+    audit.record("login_failed", world.teacher, email=world.teacher.email)
+    db.session.commit()
+    assert [e["kind"] for e in events(api_as(world.district_admin))["events"]] == ["login_failed"]
+
+
+def test_a_school_admin_sees_what_was_done_to_their_school_and_its_people_and_no_more(world, api_as):
+    district_admin = api_as(world.district_admin)
+    device = api_as(world.teacher).post("/api/devices", json={}).get_json()["device_id"]
+    grant_device = api_as(world.grant_teacher).post("/api/devices", json={}).get_json()["device_id"]
+    for person, device_id in ((world.teacher, device), (world.grant_teacher, grant_device)):
+        assert district_admin.delete(f"/api/admin/people/{person.id}/devices/{device_id}").status_code == 200
+    assert district_admin.patch(f"/api/admin/people/{world.teacher.id}", json={"name": "Alice M."}).status_code == 200
+    assert district_admin.patch(f"/api/admin/schools/{world.lincoln.id}", json={"timezone": "America/Denver"}
+                                ).status_code == 200
+    assert district_admin.patch("/api/admin/settings", json={"settings": {"max_reminders": 4}}).status_code == 200
+    audit.record("login_throttled", email=world.teacher.email)
+    audit.record("login_throttled", email=world.grant_teacher.email)
+    audit.record("login_throttled", email="nobody@example.org")
+    db.session.commit()
+
+    def seen(who):
+        return sorted((e["kind"], e["subject_id"] or e["email"]) for e in events(api_as(who))["events"])
+
+    about_lincoln = [("device_revoked", device), ("login_throttled", world.teacher.email),
+                     ("person_changed", world.teacher.id), ("school_changed", world.lincoln.id)]
+    assert seen(world.school_admin) == about_lincoln
+    assert seen(world.district_admin) == sorted(about_lincoln + [
+        ("device_revoked", grant_device), ("login_throttled", world.grant_teacher.email),
+        ("settings_changed", world.district.id)])
+    assert seen(world.other_admin) == []
+    [change] = events(api_as(world.district_admin), "?kind=settings_changed")["events"]
+    assert change["detail"] == {"before": {"settings": {"max_reminders": 2}},
+                                "after": {"settings": {"max_reminders": 4}}}
+    assert change["actor_name"] == world.district_admin.name
+
+
+QUERY_KEYS = st.sampled_from(["kind", "actor", "from", "to", "limit", "cursor", "what"])
+QUERY_VALUES = st.one_of(st.text(max_size=12), st.integers(-2**70, 2**70).map(str), st.uuids().map(str),
+                         st.dates().map(str), st.sampled_from(["export", "login_failed", "settings_changed"]))
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.lists(st.tuples(QUERY_KEYS, QUERY_VALUES), max_size=5))
+def test_no_query_makes_the_audit_list_fail_on_the_server(world, api_as, query):
+    response = api_as(world.district_admin).get("/api/audit", query_string=query)
+    assert response.status_code in (200, 422), (query, response.get_json())
+    if response.status_code == 422:
+        assert response.get_json()["error"]["fields"]

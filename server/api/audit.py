@@ -1,37 +1,79 @@
-"""The audit log for admins: events of the people they administer, newest first."""
-from flask import request
-from sqlalchemy import and_, or_, select
+"""The audit log for admins: the events of their scope an admin may read, newest first."""
+from datetime import timedelta
 
-from schemas.exports import audit_event_schema, audit_query_schema
+from flask import request
+from sqlalchemy import String, Text, and_, cast, func, or_, select
+
+from schemas.exports import AuditQuerySchema, audit_event_schema, audit_query_schema
+from server.analytics.scope import day_start
 from server.api import api
 from server.auth import require_person
 from server.authz import administered_people_query
 from server.errors import not_found
 from server.extensions import db
-from server.models import AuditEvent, Person
+from server.models import AuditEvent, Device, District, Person
 
 
 @api.get("/audit")
 def list_audit_events():
-    """Events whose actor the admin administers, newest first, `limit` (1-200, default 50) at a
-    time; pass `next_cursor` as `cursor` for the next page. A district-wide admin also sees the
-    actor-less events about their district (exports from the command line). `kind` picks one kind."""
+    """Events of the admin's scope, newest first, `limit` (1-200, default 50) at a time; pass
+    `next_cursor` as `cursor` for the next page. Only the kinds an admin reads (sign-in failures,
+    device revocations, roster imports, exports, settings and school changes, changes to people).
+    An event is in scope when the people it is by or about are people the admin administers (a
+    school admin: their school's, themselves included; throttled sign-ins by their address), or it
+    is about their school; a district-wide admin also sees the actor-less events about their
+    district (command-line exports). Filters: `kind` (several),
+    `actor` (a person's id), `from` and `to` (days in the district's time zone)."""
     admin = require_person()
     if not admin.has_role("admin"):
         raise not_found("That page")
     query = audit_query_schema.load(request.args)
-    actors = administered_people_query(admin).with_only_columns(Person.id)
-    visible = AuditEvent.actor_id.in_(actors)
-    if admin.school_id is None:
-        visible = or_(visible, and_(AuditEvent.actor_id.is_(None), AuditEvent.subject_type == "District",
-                                    AuditEvent.subject_id == admin.district_id))
     statement = (select(AuditEvent, Person.name).outerjoin(Person, Person.id == AuditEvent.actor_id)
-                 .where(visible).order_by(AuditEvent.id.desc()).limit(query["limit"] + 1))
-    if "kind" in query:
-        statement = statement.where(AuditEvent.kind == query["kind"])
+                 .where(_visible_to(admin), AuditEvent.kind.in_(query.get("kind", AuditQuerySchema.KINDS)))
+                 .order_by(AuditEvent.id.desc()).limit(query["limit"] + 1))
+    if "actor" in query:
+        statement = statement.where(AuditEvent.actor_id == query["actor"])
+    if "from_" in query or "to" in query:
+        zone = db.session.scalar(select(District.timezone).where(District.id == admin.district_id))
+        if "from_" in query:
+            statement = statement.where(AuditEvent.at >= day_start(query["from_"], zone))
+        if "to" in query:
+            statement = statement.where(AuditEvent.at < day_start(query["to"] + timedelta(days=1), zone))
     if "cursor" in query:
         statement = statement.where(AuditEvent.id < query["cursor"])
     found = db.session.execute(statement).all()
     page = found[:query["limit"]]
     events = [{**audit_event_schema.dump(event), "actor_name": name} for event, name in page]
     return {"events": events, "next_cursor": page[-1][0].id if len(found) > query["limit"] else None}
+
+
+def _visible_to(admin: Person):
+    """The events of `admin`'s scope (see list_audit_events)."""
+    people = administered_people_query(admin)
+    person_ids = people.with_only_columns(Person.id)
+    device_ids = select(_id_text(Device.id)).where(Device.person_id.in_(person_ids))
+    visible = [
+        AuditEvent.actor_id.in_(person_ids),
+        AuditEvent.actor_id == admin.id,
+        and_(AuditEvent.subject_type == "Person",
+             AuditEvent.subject_id.in_(people.with_only_columns(_id_text(Person.id)))),
+        and_(AuditEvent.subject_type == "Device", AuditEvent.subject_id.in_(device_ids)),
+        and_(AuditEvent.actor_id.is_(None), AuditEvent.kind == "login_throttled",
+             AuditEvent.email.in_(people.with_only_columns(Person.email))),
+    ]
+    if admin.school_id is None:
+        visible.append(and_(AuditEvent.actor_id.is_(None), AuditEvent.subject_type == "District",
+                            AuditEvent.subject_id == admin.district_id))
+    else:
+        visible.append(and_(AuditEvent.subject_type == "School", AuditEvent.subject_id == admin.school_id))
+    return or_(*visible)
+
+
+def _id_text(column):
+    """A UUID column as the canonical text `server.audit.record` writes in `subject_id`
+    (SQLite keeps a UUID as 32 hex digits)."""
+    if db.engine.dialect.name == "postgresql":
+        return cast(column, Text)
+    parts = [func.substr(column, start, length, type_=String) for start, length in
+             ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
+    return parts[0] + "-" + parts[1] + "-" + parts[2] + "-" + parts[3] + "-" + parts[4]
