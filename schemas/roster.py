@@ -152,3 +152,52 @@ def _read_row(columns: list[str], cells: list[str]) -> tuple[dict | None, dict[s
         return roster_row_schema.load(dict(zip(columns, cells))), {}
     except ValidationError as error:
         return None, error.normalized_messages()
+
+
+class RosterPreviewQuerySchema(Schema):
+    """`POST /api/admin/roster/preview?deactivate_missing=true` also plans to deactivate the active
+    people of the admin's scope whom the file does not list."""
+
+    deactivate_missing = fields.Boolean(load_default=False)
+
+
+class RosterImportSchema(Schema):
+    """A roster import as the admin follows it: `plan` is what the preview showed (in the answers
+    about one import), `counts` what the job wrote (when done), `error` why it failed."""
+
+    id = fields.String(required=True)
+    state = fields.String(required=True, metadata={"enum": ["pending", "confirmed", "running", "done", "failed"]})
+    admin_id = fields.String(allow_none=True, required=True)
+    school_id = fields.String(allow_none=True, required=True)
+    options = fields.Dict(required=True)
+    progress = fields.Method("_progress", required=True,
+                             metadata={"description": "Rows prepared (passwords hashed) of all rows."})
+    plan_counts = fields.Method("_plan_counts", required=True)
+    plan = fields.Dict()
+    counts = fields.Dict(allow_none=True, required=True)
+    error = fields.Dict(allow_none=True, required=True)
+    created_at = fields.AwareDateTime(required=True)
+    confirmed_at = fields.AwareDateTime(allow_none=True, required=True)
+    finished_at = fields.AwareDateTime(allow_none=True, required=True)
+
+    def _progress(self, roster_import) -> dict:
+        return {"done": roster_import.progress_done, "total": roster_import.progress_total}
+
+    def _plan_counts(self, roster_import) -> dict:
+        return roster_import.plan["counts"]
+
+
+class RosterImportSummarySchema(RosterImportSchema):
+    """An import without its plan (lists, and the answer to a confirmation)."""
+
+    class Meta:
+        exclude = ("plan",)
+
+
+class RosterImportListSchema(Schema):
+    imports = fields.List(fields.Nested(RosterImportSummarySchema), required=True)
+
+
+roster_preview_query_schema = RosterPreviewQuerySchema()
+roster_import_schema = RosterImportSchema()
+roster_import_summary_schema = RosterImportSummarySchema()

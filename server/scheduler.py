@@ -8,11 +8,12 @@ them in memory and any number of scheduler processes may run:
   two schedulers never sweep at once;
 - each night, delete deliveries that were sent, failed or skipped more than 30 days ago;
 - every minute, bring the district reports' summaries up to date (`server.reports.summary`):
-  build those of new districts, fold in what changed.
+  build those of new districts, fold in what changed;
+- every `ROSTER_POLL_SECONDS` (3 s), run the confirmed roster imports (`server.roster_jobs`).
 
 Settings (app config, else the `ROUNDS_`-prefixed environment variable): PUSH_POLL_SECONDS (2),
 PUSH_LEASE_SECONDS (60), PUSH_TIMEOUT_SECONDS (10: one request to a push service),
-REPORT_REFRESH_SECONDS (60).
+REPORT_REFRESH_SECONDS (60), ROSTER_POLL_SECONDS (3), ROSTER_LEASE_SECONDS (120).
 `start_in_thread(app)` runs the same jobs inside another process (the demo).
 """
 import contextlib
@@ -36,6 +37,7 @@ from server.models.types import utcnow
 from server.push_delivery import deliver_due
 from server.reminders import sweep
 from server.reports import summary
+from server.roster_jobs import run_next as run_next_roster_import
 from server.vapid import vapid_private_key, vapid_subject
 
 log = logging.getLogger("rounds.scheduler")
@@ -143,6 +145,17 @@ def summaries_job(app: Flask) -> None:
             db.session.remove()
 
 
+def roster_job(app: Flask) -> None:
+    """Run confirmed roster imports one after another until none is waiting."""
+    lease = setting(app, "ROSTER_LEASE_SECONDS", 120)
+    with app.app_context():
+        try:
+            while run_next_roster_import(lease_seconds=lease) is not None:
+                pass
+        finally:
+            db.session.remove()
+
+
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     poll = setting(app, "PUSH_POLL_SECONDS", 2)
     now = utcnow()
@@ -152,6 +165,8 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
                       next_run_time=now + timedelta(seconds=5), coalesce=True, max_instances=1)
     scheduler.add_job(summaries_job, "interval", args=[app], seconds=setting(app, "REPORT_REFRESH_SECONDS", 60),
                       id="summaries", next_run_time=now + timedelta(seconds=10), coalesce=True, max_instances=1)
+    scheduler.add_job(roster_job, "interval", args=[app], seconds=setting(app, "ROSTER_POLL_SECONDS", 3),
+                      id="roster", next_run_time=now + timedelta(seconds=1), coalesce=True, max_instances=1)
     # 08:30 UTC is night across the United States' time zones.
     scheduler.add_job(cleanup_job, "cron", args=[app], hour=8, minute=30, timezone="UTC", id="cleanup",
                       coalesce=True, max_instances=1)
