@@ -22,12 +22,17 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema, validate
 
-from schemas.devices import DeviceSchema, enrol_device_schema
+from schemas.devices import DeviceRevokedSchema, DeviceSchema, ReportedDeviceListSchema, enrol_device_schema
 from schemas.fields import storable
 from schemas.observations import EvidenceNoteSchema, FeedbackSchema, ObservationSchema, observation_list_query_schema
-from schemas.people import PersonSchema, login_schema, person_update_schema
+from schemas.people import (PasswordLinkSchema, PasswordSetSchema, PersonChangedSchema, PersonSchema, login_schema,
+                            new_person_schema, person_update_schema, set_password_schema)
 from schemas import reports
 from schemas.exports import AuditListSchema, audit_query_schema, export_query_schema
+from schemas.settings import (DistrictSettingsSchema, SchoolListSchema, SchoolSchema, district_update_schema,
+                              new_school_schema, school_update_schema)
+from schemas.roster import (RosterImportListSchema, RosterImportSchema, RosterImportSummarySchema,
+                            roster_preview_query_schema)
 from schemas.push import endpoint_schema, preferences_schema, read_marks_schema, subscription_schema
 from schemas.sync import pull_query_schema, push_schema
 from schemas.templates import (TemplateSchema, new_template_schema, not_blank, template_edit_schema,
@@ -64,7 +69,7 @@ ERROR_MEANINGS = {
     413: "The body is larger than the server accepts.",
     415: "The body is not of the media type this route reads.",
     422: "Some fields (or query parameters) are not valid; `fields` says which and why.",
-    429: "Too many failed sign-ins; wait as long as Retry-After says.",
+    429: "Too many failed sign-ins (or unusable password links); wait as long as Retry-After says.",
     503: "The database cannot be reached (or, for the push key, web push is not set up).",
 }
 
@@ -111,12 +116,34 @@ OPERATIONS = {
                                        PERSON, answers.DeviceListSchema),
     ("DELETE", "/api/devices/<device_id>"): Operation("Revoke a device at once", PERSON, status=204),
     ("GET", "/api/admin/people"): Operation("People in the admin's scope", PERSON, answers.PeopleListSchema),
+    ("POST", "/api/admin/people"): Operation("Add a person within the admin's scope", PERSON, PersonSchema, 201,
+                                             body=new_person_schema, errors=(409,)),
     ("PATCH", "/api/admin/people/<person_id>"): Operation(
-        "Deactivate (revoking every device) or reactivate a person", PERSON, PersonSchema,
-        body=person_update_schema, errors=(409,)),
+        "Change a person's name, roles or school; deactivate (revoking every device) or reactivate them", PERSON,
+        PersonChangedSchema, body=person_update_schema, errors=(409,)),
+    ("POST", "/api/admin/people/<person_id>/password-link"): Operation(
+        "A one-time link for the person to set a password (72 hours); earlier links stop working", PERSON,
+        PasswordLinkSchema, 201, errors=(409,)),
+    ("POST", "/api/auth/password"): Operation(
+        "Set a password with a one-time link's token; the person's browser sessions end", PUBLIC,
+        PasswordSetSchema, body=set_password_schema, errors=(429,)),
+    ("GET", "/api/admin/people/<person_id>/devices"): Operation(
+        "A person's devices with what each last reported when it synced", PERSON, ReportedDeviceListSchema),
+    ("DELETE", "/api/admin/people/<person_id>/devices/<device_id>"): Operation(
+        "Revoke a person's device (a lost tablet), saying what becomes of its unsent changes", PERSON,
+        DeviceRevokedSchema),
     ("POST", "/api/admin/roster"): Operation(
         "Import a roster CSV into the admin's district: all lines or none", PERSON, answers.RosterCountsSchema,
         csv=True, errors=(409,)),
+    ("POST", "/api/admin/roster/preview"): Operation(
+        "Check a roster CSV and answer what importing it would change (a pending import)", PERSON,
+        RosterImportSchema, 201, csv=True, query=roster_preview_query_schema),
+    ("POST", "/api/admin/roster/imports/<import_id>/confirm"): Operation(
+        "Confirm a previewed import; the scheduler writes it", PERSON, RosterImportSummarySchema, 202, errors=(409,)),
+    ("GET", "/api/admin/roster/imports/<import_id>"): Operation(
+        "One roster import: state, progress, plan, counts", PERSON, RosterImportSchema),
+    ("GET", "/api/admin/roster/imports"): Operation("The latest roster imports in the admin's scope", PERSON,
+                                                    RosterImportListSchema),
     ("GET", "/api/observations"): Operation("Observations the caller may read, newest first", PERSON,
                                             answers.ObservationListSchema, query=observation_list_query_schema),
     ("GET", "/api/observations/<observation_id>"): Operation("One observation", PERSON, ObservationSchema),
@@ -183,6 +210,21 @@ OPERATIONS.update({
         PERSON, query=export_query_schema, errors=(404,), files=tuple(EXPORT_MEDIA_TYPES.values())),
     ("GET", "/api/audit"): Operation("Audit events of the people the admin administers, newest first", PERSON,
                                      AuditListSchema, query=audit_query_schema, errors=(404,)),
+})
+# The district's settings and schools (server/api/settings.py).
+OPERATIONS.update({
+    ("GET", "/api/admin/settings"): Operation(
+        "The admin's district: name, time zone, every setting with its value, default and meaning", PERSON,
+        DistrictSettingsSchema),
+    ("PATCH", "/api/admin/settings"): Operation(
+        "Change the district's name, time zone or settings (admins of the whole district)", PERSON,
+        DistrictSettingsSchema, body=district_update_schema, errors=(409,)),
+    ("GET", "/api/admin/schools"): Operation("The schools the admin administers", PERSON, SchoolListSchema),
+    ("POST", "/api/admin/schools"): Operation(
+        "Add a school to the district (admins of the whole district)", PERSON, SchoolSchema, 201,
+        body=new_school_schema, errors=(409,)),
+    ("PATCH", "/api/admin/schools/<school_id>"): Operation(
+        "Change a school's name or time zone", PERSON, SchoolSchema, body=school_update_schema, errors=(409,)),
 })
 # PATCH on a published template answers 201 with its new draft, beside 200 for a draft edited.
 EXTRA_SUCCESS = {("PATCH", "/api/templates/<template_id>"): 201}

@@ -64,6 +64,12 @@ class World:
     def device_of(self, api_for, owner):
         return api_for(owner).post("/api/devices", json={}).get_json()["device_id"]
 
+    def password_token(self, api_for):
+        """A fresh person's one-time link token, made by the district admin."""
+        person = self.make.person("teacher", school=self.lincoln)
+        url = api_for(self.people["district_admin"]).post(f"/api/admin/people/{person.id}/password-link").get_json()["url"]
+        return url.rsplit("/", 1)[1]
+
     def template(self, status):
         template = LookForTemplate(family_id=str(uuid.uuid4()), version=1, district_id=self.district.id,
                                    school_id=self.lincoln.id, name="Walkthrough", status=status,
@@ -87,6 +93,11 @@ class World:
 
 def roster_csv():
     return dict(data=CSV.format(email=f"new{uuid.uuid4().hex[:8]}@example.org"), content_type="text/csv")
+
+
+def roster_import(world, api_as):
+    """A fresh pending roster import, previewed by Lincoln's school admin; its id."""
+    return api_as(world.people["school_admin"]).post("/api/admin/roster/preview", **roster_csv()).get_json()["id"]
 
 
 def template_body(world):
@@ -143,9 +154,34 @@ MATRIX = {
     ("PATCH", "/api/admin/people/<person_id>"): (
         lambda w, a, c: (f"/api/admin/people/{w.people['teacher'].id}", dict(json={"active": True})),
         {"school_admin", "district_admin"}),
+    ("POST", "/api/admin/people"): (
+        lambda w, a, c: ("/api/admin/people", dict(json={"name": "New", "email": f"n{uuid.uuid4().hex[:8]}@example.org",
+                                                         "roles": ["teacher"], "school_id": w.lincoln.id})),
+        {"school_admin", "district_admin"}),
+    ("POST", "/api/admin/people/<person_id>/password-link"): (
+        lambda w, a, c: (f"/api/admin/people/{w.people['teacher'].id}/password-link", {}),
+        {"school_admin", "district_admin"}),
+    ("POST", "/api/auth/password"): (
+        lambda w, a, c: ("/api/auth/password", dict(json={"token": w.password_token(a), "password": "a new password"})),
+        set(CALLERS)),
+    ("GET", "/api/admin/people/<person_id>/devices"): (
+        lambda w, a, c: (f"/api/admin/people/{w.people['teacher'].id}/devices", {}), {"school_admin", "district_admin"}),
+    ("DELETE", "/api/admin/people/<person_id>/devices/<device_id>"): (
+        lambda w, a, c: (f"/api/admin/people/{w.people['teacher'].id}/devices/{w.device_of(a, w.people['teacher'])}",
+                         {}), {"school_admin", "district_admin"}),
     ("POST", "/api/admin/roster"): (
         lambda w, a, c: ("/api/admin/roster", roster_csv()),
         {"school_admin", "district_admin", "other_district_admin"}),
+    ("POST", "/api/admin/roster/preview"): (
+        lambda w, a, c: ("/api/admin/roster/preview", roster_csv()),
+        {"school_admin", "district_admin", "other_district_admin"}),
+    ("GET", "/api/admin/roster/imports"): (
+        lambda w, a, c: ("/api/admin/roster/imports", {}), {"school_admin", "district_admin", "other_district_admin"}),
+    ("GET", "/api/admin/roster/imports/<import_id>"): (
+        lambda w, a, c: (f"/api/admin/roster/imports/{roster_import(w, a)}", {}), {"school_admin", "district_admin"}),
+    ("POST", "/api/admin/roster/imports/<import_id>/confirm"): (
+        lambda w, a, c: (f"/api/admin/roster/imports/{roster_import(w, a)}/confirm", {}),
+        {"school_admin", "district_admin"}),
     ("GET", "/api/observations"): (lambda w, a, c: ("/api/observations", {}), SIGNED_IN),
     ("GET", "/api/observations/<observation_id>"): (
         lambda w, a, c: (f"/api/observations/{w.observations['submitted']}", {}),
@@ -195,6 +231,22 @@ MATRIX[("GET", "/api/exports/observations")] = (lambda w, a, c: ("/api/exports/o
 MATRIX[("GET", "/api/audit")] = (lambda w, a, c: ("/api/audit", {}),
                                  {"school_admin", "district_admin", "other_district_admin"})
 
+# The district's settings and schools: every admin reads their own; changes to the district are
+# for admins of the whole district (403 to a school admin), a school's for its admins too.
+ADMINS = {"school_admin", "district_admin", "other_district_admin"}
+MATRIX.update({
+    ("GET", "/api/admin/settings"): (lambda w, a, c: ("/api/admin/settings", {}), ADMINS),
+    ("PATCH", "/api/admin/settings"): (
+        lambda w, a, c: ("/api/admin/settings", dict(json={"settings": {"max_reminders": 3}})),
+        {"district_admin", "other_district_admin"}),
+    ("GET", "/api/admin/schools"): (lambda w, a, c: ("/api/admin/schools", {}), ADMINS),
+    ("POST", "/api/admin/schools"): (
+        lambda w, a, c: ("/api/admin/schools", dict(json={"name": f"School {uuid.uuid4().hex[:8]}"})),
+        {"district_admin", "other_district_admin"}),
+    ("PATCH", "/api/admin/schools/<school_id>"): (
+        lambda w, a, c: (f"/api/admin/schools/{w.lincoln.id}", dict(json={"timezone": "America/Chicago"})),
+        {"school_admin", "district_admin"}),
+})
 
 # Who is refused how: a caller outside a route's permitted set gets 401 when anonymous, 403 when a
 # role is missing, 404 for an object outside what they may see, and 422 only where named here.
@@ -202,8 +254,21 @@ FORBIDDEN_WITHOUT_ROLE = {"teacher", "observer", "peer", "district_staff", "othe
 REFUSED = {
     ("GET", "/api/admin/people"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
     ("PATCH", "/api/admin/people/<person_id>"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("POST", "/api/admin/people"): {**dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+                                    # Lincoln is not a school of their district: a field error.
+                                    "other_district_admin": 422},
+    ("POST", "/api/admin/people/<person_id>/password-link"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("GET", "/api/admin/people/<person_id>/devices"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("DELETE", "/api/admin/people/<person_id>/devices/<device_id>"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
     ("POST", "/api/admin/roster"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("POST", "/api/admin/roster/preview"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("GET", "/api/admin/roster/imports"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
     ("GET", "/api/admin/push/problems"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("GET", "/api/admin/settings"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("PATCH", "/api/admin/settings"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE | {"school_admin"}, 403),
+    ("GET", "/api/admin/schools"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("POST", "/api/admin/schools"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE | {"school_admin"}, 403),
+    ("PATCH", "/api/admin/schools/<school_id>"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
     ("POST", "/api/templates"): {**dict.fromkeys({"teacher", "observer", "peer", "other_school_teacher"}, 403),
                                  # The school named is not one they may see: a field error, and no
                                  # word on whether that school exists.
@@ -211,9 +276,11 @@ REFUSED = {
 }
 # The error code inside the error shape, for each refusal status.
 ERROR_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 422: "invalid"}
-SUCCESS = {("POST", "/api/devices"): 201, ("POST", "/api/templates"): 201, ("POST", "/api/auth/logout"): 204,
+SUCCESS = {("POST", "/api/admin/people"): 201, ("POST", "/api/admin/people/<person_id>/password-link"): 201,
+           ("POST", "/api/devices"): 201, ("POST", "/api/templates"): 201, ("POST", "/api/auth/logout"): 204,
            ("DELETE", "/api/devices/<device_id>"): 204, ("POST", "/api/push/subscriptions"): 201,
-           ("DELETE", "/api/push/subscriptions"): 204}
+           ("DELETE", "/api/push/subscriptions"): 204, ("POST", "/api/admin/roster/preview"): 201,
+           ("POST", "/api/admin/roster/imports/<import_id>/confirm"): 202, ("POST", "/api/admin/schools"): 201}
 
 
 def expected_status(route, caller) -> int:
@@ -307,6 +374,10 @@ def _audit(world, caller, body):
 
 
 READS[("GET", "/api/audit")] = _audit
+READS[("GET", "/api/admin/schools")] = lambda w, caller, body: _equal(
+    {school["id"] for school in body["schools"]},
+    {"school_admin": {w.lincoln.id}, "district_admin": {w.lincoln.id, w.grant.id}}.get(caller, set()))
+READS[("GET", "/api/admin/settings")] = lambda w, caller, body: _equal(body["id"], w.people[caller].district_id)
 
 def api_rules(app):
     return {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")

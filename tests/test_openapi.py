@@ -89,7 +89,8 @@ def test_inputs_are_described(document):
     ops = operations(document)
     roster = ops[("POST", "/api/admin/roster")]["requestBody"]["content"]
     assert set(roster) == {"text/csv"} and roster["text/csv"]["schema"]["type"] == "string"
-    assert {p["name"] for p in ops[("GET", "/api/sync/pull")]["parameters"]} == {"cursor", "limit"}
+    assert {p["name"] for p in ops[("GET", "/api/sync/pull")]["parameters"]} == {"cursor", "limit", "app_version",
+                                                                                 "unsent"}
     assert {p["name"] for p in ops[("GET", "/api/observations")]["parameters"]} == {"limit", "offset"}
     login = document["components"]["schemas"]["Login"]
     assert set(login["required"]) == {"email", "password"} and login["additionalProperties"] is False
@@ -246,6 +247,13 @@ def test_real_answers_conform_to_the_document(make, api_as, conforms):
     assert call(conforms, browser, "POST", "/api/admin/roster", data="email\n", content_type="text/csv"
                 ).status_code == 422
     assert call(conforms, browser, "POST", "/api/admin/roster", json={}).status_code == 415
+    previewed = call(conforms, browser, "POST", "/api/admin/roster/preview?deactivate_missing=true",
+                     data=ROSTER.format(email="roy@example.org", school="Lincoln"), content_type="text/csv")
+    assert previewed.status_code == 201
+    assert call(conforms, browser, "POST", f"/api/admin/roster/imports/{previewed.get_json()['id']}/confirm"
+                ).status_code == 202
+    assert call(conforms, browser, "GET", f"/api/admin/roster/imports/{previewed.get_json()['id']}").get_json()["plan"]
+    assert call(conforms, browser, "GET", "/api/admin/roster/imports").get_json()["imports"]
     assert call(conforms, browser, "DELETE", f"/api/devices/{laptop.device_id}").status_code == 204
     assert call(conforms, browser, "POST", "/api/devices", json={}, headers={"X-CSRF-Token": "wrong"}
                 ).status_code == 403
@@ -269,6 +277,35 @@ def test_real_answers_conform_to_the_document(make, api_as, conforms):
                 ).get_json()["events"]
     assert call(conforms, browser_admin, "GET", "/api/audit?limit=0").status_code == 422
     assert call(conforms, analyst, "GET", "/api/audit").status_code == 404
+
+    # People added by an admin, a one-time password link used, a person's devices, one revoked.
+    added = call(conforms, browser_admin, "POST", "/api/admin/people", json={
+        "name": "Nia Nguyen", "email": "nia@example.org", "roles": ["teacher"], "school_id": school.id})
+    assert added.status_code == 201
+    assert call(conforms, browser_admin, "POST", "/api/admin/people", json={
+        "name": "Nia again", "email": "nia@example.org", "roles": ["teacher"], "school_id": school.id}
+                ).status_code == 422
+    link = call(conforms, browser_admin, "POST", f"/api/admin/people/{added.get_json()['id']}/password-link")
+    assert link.status_code == 201
+    token = link.get_json()["url"].rsplit("/", 1)[1]
+    assert call(conforms, anonymous, "POST", "/api/auth/password",
+                json={"token": token, "password": "a brand new passphrase"}).status_code == 200
+    assert call(conforms, anonymous, "POST", "/api/auth/password",
+                json={"token": token, "password": "a brand new passphrase"}).status_code == 422
+    teacher_device = api_as(teacher).post("/api/devices", json={"name": "Cart iPad"}).get_json()
+    assert call(conforms, browser_admin, "GET", f"/api/admin/people/{teacher.id}/devices").get_json()["devices"]
+    assert call(conforms, browser_admin, "DELETE", f"/api/admin/people/{teacher.id}/devices/{teacher_device['device_id']}"
+                ).status_code == 200
+
+    # The district's settings and schools.
+    district_admin = api_as(make.person("admin", district=school.district))
+    call(conforms, browser_admin, "GET", "/api/admin/settings")
+    assert call(conforms, district_admin, "PATCH", "/api/admin/settings", json={"settings": {"max_reminders": 3}}
+                ).status_code == 200
+    call(conforms, browser_admin, "GET", "/api/admin/schools")
+    assert call(conforms, district_admin, "POST", "/api/admin/schools", json={"name": "Grant"}).status_code == 201
+    assert call(conforms, browser_admin, "PATCH", f"/api/admin/schools/{school.id}", json={"timezone": None}
+                ).status_code == 200
 
     answered = {key for key, status in conforms.seen if status.startswith("2")}
     assert answered == set(conforms.ops), f"not called successfully: {set(conforms.ops) - answered}"
