@@ -18,7 +18,7 @@ from server.authz import studied_schools_query
 from server.extensions import db
 from server.models import Observation, Person, RoleGrant, School
 from server.reports.distributions import bin_width, histogram, quartiles
-from server.reports.filters import Filters, after, counted
+from server.reports.filters import Filters, counted, dated
 from server.reports.sql import as_date, day_of, visit_at, week_of
 
 
@@ -79,7 +79,7 @@ def _last_visits(person, filters, end: date) -> dict:
     do not apply, the others do."""
     undated = counted(person, replace(filters, from_=None, to=None))
     return dict(db.session.execute(select(Observation.teacher_id, func.max(day_of(visit_at(), filters.zone)))
-                                   .where(*undated, visit_at() < after(end, filters.zone))
+                                   .where(*undated, *dated(replace(filters, from_=None, to=end)))
                                    .group_by(Observation.teacher_id)).all())
 
 

@@ -18,7 +18,8 @@ from sqlalchemy import and_, case, distinct, func, select
 from server.extensions import db
 from server.models import Feedback, Observation, Person, School, SupportCommitment
 from server.reports.distributions import bin_width, histogram, level_counts, quartiles
-from server.reports.filters import Filters, counted, dated, district_zone
+from server.analytics.scope import Scope
+from server.reports.filters import Filters, counted, dated
 from server.reports.sql import day_of, whole_hours
 
 RATINGS = [(rating, str(rating)) for rating in range(1, 6)]
@@ -190,7 +191,7 @@ def my_feedback_report(person: Person, from_: date | None, to: date | None) -> d
     rating, and how many observations and teachers they come from. Names no one."""
     conditions = [Observation.observer_id == person.id, Observation.status == "submitted",
                   Observation.deleted.is_(False), _rated,
-                  *dated(Filters(from_=from_, to=to, zone=district_zone(person)))]
+                  *dated(Filters(from_=from_, to=to, zone=Scope.of_person(person).zone))]
     ratings = dict(db.session.execute(_joined(select(Feedback.usefulness, func.count())).where(*conditions)
                                       .group_by(Feedback.usefulness)).all())
     count, teachers = db.session.execute(_joined(select(func.count(), func.count(distinct(Observation.teacher_id))))

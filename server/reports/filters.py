@@ -4,15 +4,12 @@ schools the caller studies; `from` and `to` are days of the district's time zone
 are the reports' months and weeks. A school or template outside the scope is a field error (422).
 """
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from marshmallow import ValidationError
-from sqlalchemy import select
-
-from server.analytics.scope import Scope, criteria, day_start, filter_errors
+from server.analytics.scope import Scope, criteria, filter_errors
 from server.analytics.scope import dated as dated_in
-from server.extensions import db
-from server.models import District, Person
+from server.models import Person
 
 
 @dataclass(frozen=True)
@@ -44,15 +41,6 @@ def load_filters(person: Person, query: dict) -> Filters:
         raise ValidationError(errors)
     return Filters(**{name: query.get(name) for name in Filters.__dataclass_fields__ if name != "zone"},
                    zone=scope.zone)
-
-
-def district_zone(person: Person) -> str:
-    return db.session.scalar(select(District.timezone).where(District.id == person.district_id)) or "UTC"
-
-
-def after(day: date, zone: str):
-    """The first moment after `day` in `zone`, in UTC."""
-    return day_start(day + timedelta(days=1), zone)
 
 
 def counted(person: Person, filters: Filters) -> list:
