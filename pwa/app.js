@@ -37,10 +37,28 @@ const SCREENS = {
   inbox: { title: 'Inbox', load: () => import('./screens/inbox.js') },
   commitments: { title: 'My commitments', load: () => import('./screens/commitments.js') },
   // Online screens (pwa/online/) are not precached: offline, their module does not load.
-  reports: { title: 'Reports', online: true, load: () => import('./online/reports.js') },
+  reports: { title: 'Reports', online: true, offline: NEEDS_CONNECTION, load: () => import('./online/reports.js') },
   'my-ratings': { title: 'How teachers rated my feedback', online: true, load: () => import('./online/my-ratings.js') },
   'set-password': { title: 'Set your password', online: true, public: true, load: () => import('./online/set-password.js') },
+  // The admin's screens: #/admin lists them; each loads only when it is opened.
+  admin: {
+    title: 'Admin', online: true, load: () => import('./online/admin-home.js'),
+    offline: 'The admin screens need a connection. They open when this tablet is online.',
+  },
   people: { title: 'People', online: true, load: () => import('./online/admin-people.js') },
+  roster: { title: 'Roster import', online: true, load: () => import('./online/admin-roster.js') },
+  templates: {
+    title: 'Look-for templates', online: true, load: () => import('./online/admin-templates.js'),
+    offline: 'Look-for templates need a connection. They open when this tablet is online.',
+  },
+  settings: {
+    title: 'Schools and settings', online: true, load: () => import('./online/admin-settings.js'),
+    offline: 'Schools and settings need a connection. They open when this tablet is online.',
+  },
+  audit: {
+    title: 'Audit', online: true, load: () => import('./online/admin-audit.js'),
+    offline: 'The audit log needs a connection. It opens when this tablet is online.',
+  },
 };
 const UPDATE_CHECK_MS = 30 * 60 * 1000;
 
@@ -126,11 +144,16 @@ async function renderScreen(screen, params, ctx) {
   } catch (error) {
     console.error(error);
     document.title = `${screen.title} · Rounds`;
-    main.append(h('h1', {}, screen.title), h('p', { class: 'message' }, screen.online ? NEEDS_CONNECTION
+    main.append(h('h1', {}, screen.title), h('p', { class: 'message' }, screen.online ? needsConnection(screen)
       : 'This part of Rounds is not on this tablet yet. Reload when you are online.'));
     return null;
   }
   return module.render(main, params, ctx);
+}
+
+/** What an online screen says when its module cannot load (offline): its own words, or its title's. */
+function needsConnection(screen) {
+  return screen.offline || `${screen.title} needs a connection. It opens when this tablet is online.`;
 }
 
 function renderMissing(view, text) {
@@ -161,7 +184,8 @@ function navLinks(status) {
   if (roles.includes('observer')) links.push(['new', 'New walkthrough'], ['commitments', 'My commitments']);
   if (roles.includes('teacher')) links.push(['feedback', 'Feedback for me']);
   if (roles.includes('district_staff')) links.push(['reports', 'Reports']);
-  if (roles.includes('admin')) links.push(['people', 'People']);
+  if (roles.includes('admin')) links.push(['admin', 'Admin']);
+  else if (roles.includes('district_staff')) links.push(['templates', 'Look-fors']);
   if (status.conflicts > 0) links.push(['conflicts', 'Conflicts', status.conflicts]);
   if (status.refused > 0) links.push(['rejected', 'Rejected', status.refused]);
   links.push(['account', 'Account']);

@@ -3,7 +3,8 @@
  * the words for roles, form fields with their error slots, and what a screen says when the
  * server cannot answer.
  *
- * - `useAdminStylesheet()` adds <link rel=stylesheet href=/online/admin.css> to the page once.
+ * - `useAdminStylesheet()` adds <link rel=stylesheet href=/online/admin.css> to the page once;
+ *   `useStylesheet(href)` adds another screen's own stylesheet once.
  * - `adminCall(method, path, body)` calls the API with this tablet's device token (a bearer
  *   request: it needs no browser session or CSRF token, which a reload would have lost); resolves
  *   with the JSON answer, throws the API's `ApiError`.
@@ -11,8 +12,10 @@
  * - `field(name, label, input, hint)`: a labelled field with its hint and its error slot;
  *   `showFieldErrors(form, error)` writes the API's 422 `fields` into those slots (and clears the
  *   others) and returns the first field in error, to move focus to.
- * - `trouble(error)`: the words for a failure: offline (status 0), not this person's (403, 404),
- *   or the server's own message.
+ * - `trouble(error, offline, notYours)`: the words for a failure: offline (status 0), not this
+ *   person's (403, 404), or the server's own message; a screen passes its own words for the first two.
+ * - `notForYou(main, title, words)`: the screen a person who may not use it sees (the API would
+ *   refuse them too).
  */
 import { request } from '../api.js';
 import { readMeta } from '../db.js';
@@ -24,9 +27,18 @@ export const NOT_YOURS = 'There is nothing here for you: People is for admins.';
 export const ROLES = [['teacher', 'Teacher'], ['observer', 'Observer'], ['district_staff', 'District staff'],
   ['admin', 'Admin']];
 
+export function useStylesheet(href) {
+  if (document.querySelector(`link[href="${href}"]`)) return;
+  document.head.append(h('link', { rel: 'stylesheet', href }));
+}
+
 export function useAdminStylesheet() {
-  if (document.querySelector(`link[href="${STYLESHEET}"]`)) return;
-  document.head.append(h('link', { rel: 'stylesheet', href: STYLESHEET }));
+  useStylesheet(STYLESHEET);
+}
+
+export function notForYou(main, title, words) {
+  document.title = `${title} · Rounds`;
+  main.append(h('h1', { tabindex: '-1' }, title), h('p', { class: 'message', role: 'alert' }, words));
 }
 
 export async function adminCall(method, path, body) {
@@ -38,9 +50,9 @@ export function roleWords(roles) {
   return ROLES.filter(([role]) => roles.includes(role)).map(([, words]) => words);
 }
 
-export function trouble(error) {
-  if (error && error.status === 0) return NEEDS_CONNECTION;
-  if (error && (error.status === 403 || error.status === 404)) return NOT_YOURS;
+export function trouble(error, offline = NEEDS_CONNECTION, notYours = NOT_YOURS) {
+  if (error && error.status === 0) return offline;
+  if (error && (error.status === 403 || error.status === 404)) return notYours;
   return `The server could not do this: ${error.message}`;
 }
 

@@ -33,7 +33,8 @@ def go(page, hash_):
 
 
 def open_people(page):
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="People", exact=True).click()
     expect(page.get_by_role("heading", name="People", level=1)).to_be_visible()
     expect(page.locator("#people-count")).to_be_visible()
 
@@ -222,6 +223,7 @@ def test_anyone_but_an_admin_has_no_people_screen(world, new_tablet):
     tess = new_tablet(world.teacher.email)
     nav = tess.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Account")).to_be_visible()
+    expect(nav.get_by_role("link", name="Admin")).to_have_count(0)
     expect(nav.get_by_role("link", name="People")).to_have_count(0)
     go(tess, "#/people")
     expect(tess.get_by_role("heading", name="People", level=1)).to_be_visible()
