@@ -154,3 +154,22 @@ def test_no_query_makes_the_audit_list_fail_on_the_server(world, api_as, query):
     assert response.status_code in (200, 422), (query, response.get_json())
     if response.status_code == 422:
         assert response.get_json()["error"]["fields"]
+
+
+def test_each_event_names_its_subject_as_it_is_now_and_whose_tablet_it_was(world, api_as):
+    admin = api_as(world.district_admin)
+    device = api_as(world.teacher).post("/api/devices", json={"name": "Room 12 iPad"}).get_json()["device_id"]
+    assert admin.delete(f"/api/admin/people/{world.teacher.id}/devices/{device}").status_code == 200
+    assert admin.patch(f"/api/admin/people/{world.teacher.id}", json={"name": "Alice M."}).status_code == 200
+    assert admin.patch(f"/api/admin/schools/{world.lincoln.id}", json={"name": "Lincoln Elementary"}).status_code == 200
+    assert admin.patch("/api/admin/settings", json={"settings": {"max_reminders": 4}}).status_code == 200
+
+    def named(kind):
+        [event] = events(admin, f"?kind={kind}")["events"]
+        return event["subject_name"], event["subject_owner_name"]
+
+    assert named("device_revoked") == ("Room 12 iPad", "Alice M.")
+    assert named("person_changed") == ("Alice M.", None)
+    assert named("school_changed") == ("Lincoln Elementary", None)
+    assert named("settings_changed") == ("District One", None)
+    assert events(api_as(world.school_admin), "?kind=device_revoked")["events"][0]["subject_owner_name"] == "Alice M."

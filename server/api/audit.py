@@ -1,4 +1,5 @@
 """The audit log for admins: the events of their scope an admin may read, newest first."""
+import uuid
 from datetime import timedelta
 
 from flask import request
@@ -11,7 +12,7 @@ from server.auth import require_person
 from server.authz import administered_people_query
 from server.errors import not_found
 from server.extensions import db
-from server.models import AuditEvent, Device, District, Person
+from server.models import AuditEvent, Device, District, Person, School
 
 
 @api.get("/audit")
@@ -23,7 +24,9 @@ def list_audit_events():
     school admin: their school's, themselves included; throttled sign-ins by their address), or it
     is about their school; a district-wide admin also sees the actor-less events about their
     district (command-line exports). Filters: `kind` (several),
-    `actor` (a person's id), `from` and `to` (days in the district's time zone)."""
+    `actor` (a person's id), `from` and `to` (days in the district's time zone). Each event names
+    its subject as it is now (`subject_name`: the person, tablet, school or district) and, for a
+    tablet, whose it is (`subject_owner_name`), so the list reads in words."""
     admin = require_person()
     if not admin.has_role("admin"):
         raise not_found("That page")
@@ -43,7 +46,10 @@ def list_audit_events():
         statement = statement.where(AuditEvent.id < query["cursor"])
     found = db.session.execute(statement).all()
     page = found[:query["limit"]]
-    events = [{**audit_event_schema.dump(event), "actor_name": name} for event, name in page]
+    names = _subject_names([event for event, _name in page])
+    events = [{**audit_event_schema.dump(event), "actor_name": name,
+               **names.get((event.subject_type, event.subject_id), {"subject_name": None, "subject_owner_name": None})}
+              for event, name in page]
     return {"events": events, "next_cursor": page[-1][0].id if len(found) > query["limit"] else None}
 
 
@@ -67,6 +73,32 @@ def _visible_to(admin: Person):
     else:
         visible.append(and_(AuditEvent.subject_type == "School", AuditEvent.subject_id == admin.school_id))
     return or_(*visible)
+
+
+def _subject_names(events: list[AuditEvent]) -> dict:
+    """{(subject_type, subject_id): {"subject_name", "subject_owner_name"}} for the people,
+    tablets, schools and districts these events are about (the owner: a tablet's person)."""
+    ids = {}
+    for event in events:
+        ids.setdefault(event.subject_type, set()).add(event.subject_id)
+    names = {}
+    for kind, model in (("Person", Person), ("School", School), ("District", District)):
+        wanted = [_uuid(value) for value in ids.get(kind, ()) if _uuid(value)]
+        for subject_id, name in db.session.execute(select(model.id, model.name).where(model.id.in_(wanted))):
+            names[(kind, str(subject_id))] = {"subject_name": name, "subject_owner_name": None}
+    wanted = [_uuid(value) for value in ids.get("Device", ()) if _uuid(value)]
+    devices = select(Device.id, Device.name, Person.name).join(Person, Person.id == Device.person_id)
+    for device_id, name, owner in db.session.execute(devices.where(Device.id.in_(wanted))):
+        names[("Device", str(device_id))] = {"subject_name": name or None, "subject_owner_name": owner}
+    return names
+
+
+def _uuid(value: str | None) -> str | None:
+    """`value` if it is a UUID in its canonical text (as subjects are written), else None."""
+    try:
+        return str(uuid.UUID(value)) if value and str(uuid.UUID(value)) == value else None
+    except ValueError:
+        return None
 
 
 def _id_text(column):
