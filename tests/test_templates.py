@@ -258,3 +258,47 @@ def test_malformed_and_oversized_bodies_are_refused(make, api_as, app):
         assert api.open(method, url, json={**BODY, "name": "n" * 150}).status_code == 413
         app.config["MAX_CONTENT_LENGTH"] = None
     assert rows() == before
+
+
+def test_version_history_names_who_made_and_published_each_version(make, api_as):
+    district = make.district()
+    admin, staff = make.person("admin", district=district), make.person("district_staff", district=district)
+    first = created(api_as(admin))
+    api_as(staff).post(f"/api/templates/{first['id']}/publish")
+    second = api_as(staff).patch(f"/api/templates/{first['id']}", json={"name": "Discourse, v2"}).get_json()
+    for template_id in (first["id"], second["id"]):
+        history = api_as(admin).get(f"/api/templates/{template_id}/versions").get_json()
+        assert history["family_id"] == first["family_id"]
+        assert [(v["id"], v["version"], v["status"], v["name"]) for v in history["versions"]] == [
+            (first["id"], 1, "published", BODY["name"]), (second["id"], 2, "draft", "Discourse, v2")]
+        one, two = history["versions"]
+        assert one["created_by"] == {"id": admin.id, "name": admin.name}
+        assert one["published_by"] == {"id": staff.id, "name": staff.name} and one["published_at"]
+        assert two["created_by"] == {"id": staff.id, "name": staff.name}
+        assert two["published_by"] is None and two["published_at"] is None
+
+
+def test_readers_see_only_the_published_versions_in_a_history(make, api_as):
+    school = make.school()
+    admin, observer = make.person("admin", school=school), make.person("observer", school=school)
+    first = created(api_as(admin), school_id=school.id)
+    api_as(admin).post(f"/api/templates/{first['id']}/publish")
+    api_as(admin).patch(f"/api/templates/{first['id']}", json={})
+    history = api_as(observer).get(f"/api/templates/{first['id']}/versions").get_json()
+    assert [v["version"] for v in history["versions"]] == [1]
+    seeded_by_hand = seeded(school.district, school)
+    unknown = api_as(admin).get(f"/api/templates/{seeded_by_hand}/versions").get_json()["versions"]
+    assert (unknown[0]["created_by"], unknown[0]["published_by"]) == (None, None)
+
+
+def test_no_history_for_a_template_the_caller_may_not_read(make, api_as):
+    district = make.district()
+    lincoln, grant = make.school(district), make.school(district)
+    grant_draft = seeded(district, grant, status="draft")
+    lincoln_draft = seeded(district, lincoln, status="draft")
+    callers = [api_as(make.person("admin", school=lincoln)), api_as(make.person("observer", school=grant)),
+               api_as(make.person("admin", district=make.district()))]
+    for api in callers:
+        assert api.get(f"/api/templates/{grant_draft}/versions").status_code == 404
+    assert callers[2].get(f"/api/templates/{lincoln_draft}/versions").status_code == 404
+    assert callers[2].get("/api/templates/not-a-uuid/versions").status_code == 404

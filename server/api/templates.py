@@ -5,6 +5,7 @@ A published version never changes, because observations point at it. Editing one
 family's next version as a draft; a family has at most one draft at a time.
 """
 from flask import request
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from schemas.templates import (new_template_schema, template_edit_schema, template_list_query_schema,
@@ -16,7 +17,7 @@ from server.authz import TEMPLATE_WRITERS, find_visible, may_write_template, sch
 from server.bodies import json_body
 from server.errors import ApiError
 from server.extensions import db
-from server.models import LookForTemplate, Person, School
+from server.models import AuditEvent, LookForTemplate, Person, School
 from server.templates import create_template, edit_draft, family_draft, new_version, publish
 
 
@@ -56,6 +57,34 @@ def list_templates():
 @api.get("/templates/<template_id>")
 def get_template(template_id: str):
     return template_schema.dump(_readable_template(require_person(), template_id))
+
+
+@api.get("/templates/<template_id>/versions")
+def template_versions(template_id: str):
+    """The versions of this template's family that the caller may read, oldest first, each with
+    the person who made it and the one who published it (null when not known)."""
+    person = require_person()
+    template = _readable_template(person, template_id)
+    versions = db.session.scalars(templates_query(person).where(LookForTemplate.family_id == template.family_id)
+                                  .order_by(LookForTemplate.version)).all()
+    publishers = dict(db.session.execute(
+        select(AuditEvent.subject_id, AuditEvent.actor_id).where(
+            AuditEvent.kind == "template_published", AuditEvent.subject_id.in_([v.id for v in versions]))).all())
+    people_ids = {v.created_by_id for v in versions} | set(publishers.values())
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(people_ids - {None})))}
+    return {"family_id": template.family_id, "versions": [
+        {"id": v.id, "version": v.version, "status": v.status, "name": v.name, "school_id": v.school_id,
+         "created_at": v.created_at.isoformat(), "published_at": _iso(v.published_at),
+         "created_by": _name(people.get(v.created_by_id)), "published_by": _name(people.get(publishers.get(v.id)))}
+        for v in versions]}
+
+
+def _iso(moment):
+    return moment.isoformat() if moment is not None else None
+
+
+def _name(person: Person | None) -> dict | None:
+    return {"id": person.id, "name": person.name} if person is not None else None
 
 
 @api.patch("/templates/<template_id>")
