@@ -67,3 +67,25 @@ def test_bad_person_updates_are_refused(make, api_as):
     assert api.patch("/api/admin/people/not-a-uuid", json={"active": False}).status_code == 404
     assert api.get("/api/me").status_code == 200
     assert api_as(teacher).get("/api/me").status_code == 200
+
+
+def test_an_admin_reads_one_person_of_their_scope_and_no_one_else(make, api_as):
+    district = make.district()
+    school, other_school = make.school(district), make.school(district)
+    teacher = make.person("teacher", school=school, name="Tom Teacher", email="tom@example.org")
+    neighbour = make.person("teacher", school=other_school)
+    stranger = make.person("teacher", school=make.school(make.district()))
+    school_admin = api_as(make.person("admin", school=school))
+    answer = school_admin.get(f"/api/admin/people/{teacher.id}")
+    assert answer.status_code == 200
+    assert answer.get_json() | {"id": teacher.id, "name": "Tom Teacher", "email": "tom@example.org",
+                                "roles": ["teacher"], "active": True} == answer.get_json()
+    district_admin = api_as(make.person("admin", district=district))
+    assert district_admin.get(f"/api/admin/people/{neighbour.id}").status_code == 200
+    # The same answer for another school's person, another district's and no one at all.
+    for person_id in (neighbour.id, stranger.id, "no-such-person"):
+        assert school_admin.get(f"/api/admin/people/{person_id}").status_code == 404
+    assert district_admin.get(f"/api/admin/people/{stranger.id}").status_code == 404
+    for roles in (("teacher",), ("observer",), ("district_staff",)):
+        assert api_as(make.person(*roles, school=school)).get(f"/api/admin/people/{teacher.id}").status_code == 403
+    assert api_as(None).get(f"/api/admin/people/{teacher.id}").status_code == 401

@@ -29,11 +29,13 @@ export async function renderPerson(main, personId, ctx, said) {
   main.append(h('p', { class: 'back-link' }, h('a', { href: '#/people' }, 'All people')), heading, body);
   let person;
   try {
-    const { people } = await adminCall('GET', '/api/admin/people');
-    person = people.find((p) => p.id === personId) || null;
+    person = await adminCall('GET', `/api/admin/people/${encodeURIComponent(personId)}`);
   } catch (error) {
-    body.replaceChildren(h('p', { class: 'message', role: 'alert' }, trouble(error)));
-    return;
+    if (error.status !== 404) {
+      body.replaceChildren(h('p', { class: 'message', role: 'alert' }, trouble(error)));
+      return;
+    }
+    person = null;
   }
   if (!person) {
     heading.textContent = 'Not found';

@@ -1,4 +1,4 @@
-"""People for admins: list those in my scope, add one, change one (name, roles, school, active),
+"""People for admins: list those in my scope, read one, add one, change one (name, roles, school, active),
 and make a one-time link for them to set a password; and the public route that link leads to."""
 from flask import request
 
@@ -29,6 +29,13 @@ def list_people():
     admin = require_role("admin")
     people = db.session.scalars(administered_people_query(admin).order_by(Person.name)).all()
     return {"people": people_schema.dump(people)}
+
+
+@api.get("/admin/people/<person_id>")
+def get_person(person_id: str):
+    """One person the admin administers; anyone else, of another school or district, is a 404."""
+    admin = require_role("admin")
+    return person_schema.dump(find_visible(administered_people_query(admin), Person, person_id, "That person"))
 
 
 @api.post("/admin/people")
