@@ -81,11 +81,15 @@ export async function renderTemplate(main, templateId, ctx) {
         template.status === 'draft' ? 'Draft' : 'Published'));
   };
   const preview = previewSection(() => template);
+  // What leaving the screen stops: this page's preview, or that of the page it was redrawn as.
+  let stop = preview.stop;
   const reopen = async (words) => {
     sayOnArrival(template.id, words);
     preview.stop();
     main.replaceChildren();
-    return renderTemplate(main, template.id, ctx);
+    stop = (await renderTemplate(main, template.id, ctx)) || (() => {});
+    const said = main.querySelector('.outcome');
+    if (said) said.focus();
   };
   const parts = [];
   if (template.status === 'draft' && mayWrite(ctx.me, template)) {
@@ -104,7 +108,7 @@ export async function renderTemplate(main, templateId, ctx) {
     outcome.textContent = said;
     ctx.announce(said);
   }
-  return () => preview.stop();
+  return () => stop();
 }
 
 // --- a draft ----------------------------------------------------------------------------------

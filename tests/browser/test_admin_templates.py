@@ -162,6 +162,7 @@ def test_an_admin_writes_previews_publishes_and_versions_a_template(world, api_a
     dialog.get_by_role("button", name="Publish version 1").click()
     expect(admin.locator("main .outcome")).to_have_text(
         "Version 1 is published. Observers get it at their next sync; it never changes now.")
+    expect(admin.locator("main .outcome")).to_be_focused()
     expect(admin.locator("main .template-summary")).to_contain_text("Version 1 · Published")
     assert api_as(world.admin).get(f"/api/templates/{draft['id']}").get_json()["status"] == "published"
     expect(admin.get_by_role("button", name="Save draft")).to_have_count(0)
