@@ -377,8 +377,11 @@ function recentSection(screen) {
   const row = (summary) => {
     const action = { pending: 'Review and import', confirmed: 'Follow its progress', running: 'Follow its progress',
       failed: Object.keys(summary.error?.fields || {}).length ? 'Show the lines at fault' : null }[summary.state];
-    const outcome = summary.state === 'done' ? doneWords(summary.counts)
-      : summary.state === 'failed' ? summary.error.message : progressWords(summary);
+    const outcome = {
+      done: () => doneWords(summary.counts),
+      failed: () => summary.error.message,
+      running: () => `${number(summary.progress.done)} of ${count(summary.progress.total, 'row')} prepared.`,
+    }[summary.state]?.() || `To do: ${planSummary(summary.plan_counts)}`;
     const button = action ? h('button', { type: 'button', class: 'button secondary small' }, action) : null;
     if (button) button.addEventListener('click', () => open(summary, button));
     return h('li', { class: `import-row is-${summary.state}`, 'data-import': summary.id },
@@ -406,7 +409,8 @@ function helpSection(ctx) {
   return h('section', { class: 'card view-section roster-help', 'aria-labelledby': 'roster-help-title' },
     h('h2', { id: 'roster-help-title' }, 'What the columns mean'),
     h('p', {}, 'The header line names the columns, in any order. People are matched by email and keep whether '
-      + 'they are active; an import never removes anyone. It is all or nothing: one bad line and nothing is written.'),
+      + 'they are active: an import never removes anyone, nor brings a deactivated person back (do that in People). '
+      + 'It is all or nothing: one bad line and nothing is written.'),
     h('dl', { class: 'details roster-columns' }, COLUMNS.map(([name, words]) => [h('dt', {}, h('code', {}, name)),
       h('dd', {}, words)])),
     h('p', { class: 'actions' }, h('button', { type: 'button', class: 'button secondary',

@@ -132,7 +132,8 @@ def test_an_admin_fixes_a_bad_line_previews_again_imports_and_follows_the_job_to
     expect(plan.get_by_role("region", name=re.compile("To be deactivated"))).to_have_count(0)
     assert imports(app) == 1 and people(app) == before, "a preview writes nobody"
     expect(dana.locator(".import-row")).to_have_count(1)
-    expect(dana.locator(".import-row")).to_contain_text("Previewed, not imported")
+    expect(dana.locator(".import-row")).to_contain_text("Previewed, not imported To do: 2 people added, 1 updated, "
+                                                        "0 unchanged.")
 
     dana.get_by_role("button", name="Import", exact=True).click()
     status = dana.locator(".roster-progress").get_by_role("status")
@@ -370,6 +371,8 @@ def test_roster_import_has_no_serious_or_critical_accessibility_violation(world,
     check("a preview with a bad line")
     screenshot(dana, "roster-bad-line")
     preview(dana, csv_file(tmp_path, "good.csv", *GOOD_LINES), deactivate=True)
+    check("a preview to import")
+    screenshot(dana, "roster-preview")
     import_and_run(dana, app)
     expect(dana.locator(".roster-progress").get_by_role("status")).to_contain_text("Done")
     check("the import done")
