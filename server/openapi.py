@@ -116,6 +116,7 @@ OPERATIONS = {
                                        PERSON, answers.DeviceListSchema),
     ("DELETE", "/api/devices/<device_id>"): Operation("Revoke a device at once", PERSON, status=204),
     ("GET", "/api/admin/people"): Operation("People in the admin's scope", PERSON, answers.PeopleListSchema),
+    ("GET", "/api/admin/people/<person_id>"): Operation("One person in the admin's scope", PERSON, PersonSchema),
     ("POST", "/api/admin/people"): Operation("Add a person within the admin's scope", PERSON, PersonSchema, 201,
                                              body=new_person_schema, errors=(409,)),
     ("PATCH", "/api/admin/people/<person_id>"): Operation(
@@ -157,6 +158,9 @@ OPERATIONS = {
         TemplateSchema, body=template_edit_schema, errors=(409,), links=TEMPLATE_LINKS),
     ("POST", "/api/templates/<template_id>/publish"): Operation("Publish a draft", PERSON, TemplateSchema,
                                                                 errors=(409,)),
+    ("GET", "/api/templates/<template_id>/versions"): Operation(
+        "The versions of a template's family the caller may read, with who made and published each", PERSON,
+        answers.TemplateVersionsSchema),
     ("POST", "/api/sync/push"): Operation(
         "Send this device's ops; each is applied or refused on its own", DEVICE, answers.PushAnswerSchema,
         body=push_schema, errors=(409,)),

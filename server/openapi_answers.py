@@ -224,3 +224,27 @@ class PushProblemSchema(Schema):
 
 class PushProblemListSchema(Schema):
     problems = fields.List(fields.Nested(PushProblemSchema), required=True)
+
+
+class PersonNameSchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class TemplateVersionSchema(Schema):
+    """One version of a family as its history lists it; who made and who published it, when known."""
+
+    id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    status = fields.String(required=True)
+    name = fields.String(required=True)
+    school_id = fields.String(required=True, allow_none=True)
+    created_at = fields.DateTime(required=True)
+    published_at = fields.DateTime(required=True, allow_none=True)
+    created_by = fields.Nested(PersonNameSchema, required=True, allow_none=True)
+    published_by = fields.Nested(PersonNameSchema, required=True, allow_none=True)
+
+
+class TemplateVersionsSchema(Schema):
+    family_id = fields.String(required=True)
+    versions = fields.List(fields.Nested(TemplateVersionSchema), required=True)

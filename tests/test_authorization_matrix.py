@@ -151,6 +151,8 @@ MATRIX = {
         {"teacher", "school_admin", "district_admin"}),
     ("GET", "/api/admin/people"): (
         lambda w, a, c: ("/api/admin/people", {}), {"school_admin", "district_admin", "other_district_admin"}),
+    ("GET", "/api/admin/people/<person_id>"): (
+        lambda w, a, c: (f"/api/admin/people/{w.people['teacher'].id}", {}), {"school_admin", "district_admin"}),
     ("PATCH", "/api/admin/people/<person_id>"): (
         lambda w, a, c: (f"/api/admin/people/{w.people['teacher'].id}", dict(json={"active": True})),
         {"school_admin", "district_admin"}),
@@ -191,6 +193,9 @@ MATRIX = {
         lambda w, a, c: ("/api/templates", template_body(w)), {"district_staff", "school_admin", "district_admin"}),
     ("GET", "/api/templates/<template_id>"): (
         lambda w, a, c: (f"/api/templates/{w.templates['published']}", {}),
+        {"teacher", "observer", "peer", "district_staff", "school_admin", "district_admin"}),
+    ("GET", "/api/templates/<template_id>/versions"): (
+        lambda w, a, c: (f"/api/templates/{w.templates['published']}/versions", {}),
         {"teacher", "observer", "peer", "district_staff", "school_admin", "district_admin"}),
     ("PATCH", "/api/templates/<template_id>"): (
         lambda w, a, c: (f"/api/templates/{w.template('draft')}", dict(json={"name": "Renamed"})),
@@ -253,6 +258,7 @@ MATRIX.update({
 FORBIDDEN_WITHOUT_ROLE = {"teacher", "observer", "peer", "district_staff", "other_school_teacher"}
 REFUSED = {
     ("GET", "/api/admin/people"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("GET", "/api/admin/people/<person_id>"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
     ("PATCH", "/api/admin/people/<person_id>"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
     ("POST", "/api/admin/people"): {**dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
                                     # Lincoln is not a school of their district: a field error.
@@ -352,6 +358,8 @@ READS = {
     ("GET", "/api/observations/<observation_id>"): _observation,
     ("GET", "/api/templates"): _templates,
     ("GET", "/api/templates/<template_id>"): lambda w, caller, body: _equal(body["id"], w.templates["published"]),
+    ("GET", "/api/templates/<template_id>/versions"): lambda w, caller, body: _equal(
+        _ids(body["versions"]), {w.templates["published"]}),
     ("GET", "/api/devices"): _devices,
     ("GET", "/api/sync/pull"): _pull,
     ("GET", "/api/conflicts"): lambda w, caller, body: _equal(body, {"conflicts": []}),

@@ -173,6 +173,7 @@ def test_real_answers_conform_to_the_document(make, api_as, conforms):
     assert call(conforms, browser, "POST", f"/api/templates/{template_id}/publish").status_code == 409
     assert call(conforms, browser, "PATCH", f"/api/templates/{template_id}", json={"name": "Core 2"}).status_code == 201
     assert call(conforms, browser, "PATCH", f"/api/templates/{template_id}", json={"name": "Core 3"}).status_code == 409
+    assert len(call(conforms, browser, "GET", f"/api/templates/{template_id}/versions").get_json()["versions"]) == 2
     assert call(conforms, browser, "GET", f"/api/templates/{uuid.uuid4()}").status_code == 404
 
     # Sync from two tablets of the principal: records, a refused op, a conflict.
@@ -238,6 +239,8 @@ def test_real_answers_conform_to_the_document(make, api_as, conforms):
 
     # Administration: people, a roster, and revoking a device.
     call(conforms, browser, "GET", "/api/admin/people")
+    assert call(conforms, browser, "GET", f"/api/admin/people/{teacher.id}").get_json()["id"] == teacher.id
+    assert call(conforms, browser, "GET", f"/api/admin/people/{uuid.uuid4()}").status_code == 404
     call(conforms, browser, "PATCH", f"/api/admin/people/{teacher.id}", json={"active": True})
     assert call(conforms, browser, "PATCH", f"/api/admin/people/{principal.id}", json={"active": False}
                 ).status_code == 422
