@@ -1,7 +1,8 @@
 /**
  * The one way the web app talks to the Rounds API.
  *
- * `request(method, path, body, {token})` sends `body` as JSON. With a device `token` it
+ * `request(method, path, body, {token, contentType, timeoutMs})` sends `body` as JSON, or as it is
+ * (a File, say) with `contentType` when one is given. With a device `token` it
  * authenticates as that enrolled device (`Authorization: Bearer`); without one, with the session
  * cookie and, on writes, the session's CSRF token (set with `setCsrfToken`, read from sign-in or
  * GET /api/me) in `X-CSRF-Token`. It resolves with the parsed JSON answer (null for 204). Anything else throws an
@@ -31,19 +32,19 @@ export function setCsrfToken(token) {
   csrfToken = token || null;
 }
 
-export async function request(method, path, body, { token = null } = {}) {
+export async function request(method, path, body, { token = null, contentType = null, timeoutMs = TIMEOUT_MS } = {}) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (body !== undefined) headers['Content-Type'] = contentType || 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   else if (!SAFE_METHODS.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
   let response;
   try {
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || contentType ? body : JSON.stringify(body),
       credentials: 'same-origin',
       signal: abort.signal,
     });

@@ -91,6 +91,9 @@ class AuditEventSchema(Schema):
     ip = fields.String(allow_none=True)
     subject_type = fields.String(allow_none=True)
     subject_id = fields.String(allow_none=True)
+    subject_name = fields.String(allow_none=True, metadata={"description": "The person, tablet, school or district "
+                                                             "the event is about, by its name now."})
+    subject_owner_name = fields.String(allow_none=True, metadata={"description": "Whose tablet, for a tablet."})
     detail = fields.Dict()
 
 

@@ -9,13 +9,14 @@
  * confirms it; the scheduler writes it, and the screen follows it (queued, running with its rows,
  * done with what was written, or failed with why) in a status region until it ends. The recent
  * imports are listed with who made them, when and how they ended; a pending one reopens there to
- * be reviewed and imported, an unfinished one to be followed, a failed one to show its lines. A sample CSV downloads from the page, beside what the columns mean.
+ * be reviewed and imported, an unfinished one to be followed, a failed one to show its lines. A
+ * sample CSV downloads from the page, beside what the columns mean.
  *
  * A school admin imports their school's people only (the API refuses other rows, line by line):
  * the screen says so first. Anyone else is told there is nothing here for them. `render` returns
  * a cleanup that stops following an import.
  */
-import { ApiError } from '../api.js';
+import { request } from '../api.js';
 import { readMeta } from '../db.js';
 import { dayAndTime, h, hasRole, namesOf, plural } from '../ui.js';
 import { adminCall, notForYou, roleWords, trouble, useAdminStylesheet, useStylesheet } from './admin-page.js';
@@ -47,26 +48,8 @@ const STATES = { pending: 'Previewed, not imported', confirmed: 'Queued', runnin
 
 /** The API's answer to a CSV body, as `request` (api.js) answers a JSON one: it sends JSON only. */
 async function sendCsv(path, file) {
-  const headers = { Accept: 'application/json', 'Content-Type': 'text/csv' };
   const token = await readMeta('token');
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), SEND_TIMEOUT_MS);
-  let response;
-  let data;
-  try {
-    response = await fetch(path, { method: 'POST', headers, body: file, credentials: 'same-origin', signal: abort.signal });
-    data = await response.json().catch(() => null);
-  } catch {
-    throw new ApiError(0, 'unreachable', NEEDS_CONNECTION);
-  } finally {
-    clearTimeout(timer);
-  }
-  if (response.ok && data) return data;
-  if (data && data.error) throw new ApiError(response.status, data.error.code, data.error.message, data.error.fields);
-  // Not our JSON: a Wi-Fi sign-in page standing in for the server, as api.js takes it.
-  if (response.ok) throw new ApiError(0, 'unreachable', NEEDS_CONNECTION);
-  throw new ApiError(response.status, 'server_error', `The server answered with an error (${response.status}).`);
+  return request('POST', path, file, { token, contentType: 'text/csv', timeoutMs: SEND_TIMEOUT_MS });
 }
 
 const wordsFor = (error) => trouble(error, NEEDS_CONNECTION, NOT_YOURS);
