@@ -1,0 +1,1 @@
+"""Rounds capabilities: calibration (agreement between observers) and the queries behind it."""
