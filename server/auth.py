@@ -15,7 +15,7 @@ from flask import g, request
 from sqlalchemy import select
 
 from server.browser_sessions import LAST_SEEN_RESOLUTION, current_session, end_current_session, start_session
-from server.errors import ApiError
+from server.errors import ApiError, not_found
 from server.extensions import db
 from server.models import Device, Person
 from server.models.types import utcnow
@@ -123,6 +123,15 @@ def require_device() -> tuple[Person, Device]:
         raise ApiError(403, "device_required", "This needs an enrolled device: send its token as "
                                                "'Authorization: Bearer <token>' (POST /api/devices).")
     return person, g.device
+
+
+def require_admin() -> Person:
+    """The caller, who must be an admin. To anyone else the admin routes do not exist: 404, as for
+    anything a person may not see, so a teacher cannot even learn which admin routes there are."""
+    person = require_person()
+    if not person.has_role("admin"):
+        raise not_found("That page")
+    return person
 
 
 def require_role(*roles: str) -> Person:

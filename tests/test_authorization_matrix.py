@@ -256,25 +256,27 @@ MATRIX.update({
 # Who is refused how: a caller outside a route's permitted set gets 401 when anonymous, 403 when a
 # role is missing, 404 for an object outside what they may see, and 422 only where named here.
 FORBIDDEN_WITHOUT_ROLE = {"teacher", "observer", "peer", "district_staff", "other_school_teacher"}
+# The admin routes answer 404 to anyone who is not an admin: to them, those routes do not exist.
+NOT_ADMIN = dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 404)
 REFUSED = {
-    ("GET", "/api/admin/people"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
-    ("GET", "/api/admin/people/<person_id>"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
-    ("PATCH", "/api/admin/people/<person_id>"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
-    ("POST", "/api/admin/people"): {**dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("GET", "/api/admin/people"): NOT_ADMIN,
+    ("GET", "/api/admin/people/<person_id>"): NOT_ADMIN,
+    ("PATCH", "/api/admin/people/<person_id>"): NOT_ADMIN,
+    ("POST", "/api/admin/people"): {**NOT_ADMIN,
                                     # Lincoln is not a school of their district: a field error.
                                     "other_district_admin": 422},
-    ("POST", "/api/admin/people/<person_id>/password-link"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
-    ("GET", "/api/admin/people/<person_id>/devices"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
-    ("DELETE", "/api/admin/people/<person_id>/devices/<device_id>"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
-    ("POST", "/api/admin/roster"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
-    ("POST", "/api/admin/roster/preview"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
-    ("GET", "/api/admin/roster/imports"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
-    ("GET", "/api/admin/push/problems"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
-    ("GET", "/api/admin/settings"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
-    ("PATCH", "/api/admin/settings"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE | {"school_admin"}, 403),
-    ("GET", "/api/admin/schools"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
-    ("POST", "/api/admin/schools"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE | {"school_admin"}, 403),
-    ("PATCH", "/api/admin/schools/<school_id>"): dict.fromkeys(FORBIDDEN_WITHOUT_ROLE, 403),
+    ("POST", "/api/admin/people/<person_id>/password-link"): NOT_ADMIN,
+    ("GET", "/api/admin/people/<person_id>/devices"): NOT_ADMIN,
+    ("DELETE", "/api/admin/people/<person_id>/devices/<device_id>"): NOT_ADMIN,
+    ("POST", "/api/admin/roster"): NOT_ADMIN,
+    ("POST", "/api/admin/roster/preview"): NOT_ADMIN,
+    ("GET", "/api/admin/roster/imports"): NOT_ADMIN,
+    ("GET", "/api/admin/push/problems"): NOT_ADMIN,
+    ("GET", "/api/admin/settings"): NOT_ADMIN,
+    ("PATCH", "/api/admin/settings"): {**NOT_ADMIN, "school_admin": 403},
+    ("GET", "/api/admin/schools"): NOT_ADMIN,
+    ("POST", "/api/admin/schools"): {**NOT_ADMIN, "school_admin": 403},
+    ("PATCH", "/api/admin/schools/<school_id>"): NOT_ADMIN,
     ("POST", "/api/templates"): {**dict.fromkeys({"teacher", "observer", "peer", "other_school_teacher"}, 403),
                                  # The school named is not one they may see: a field error, and no
                                  # word on whether that school exists.

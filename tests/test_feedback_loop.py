@@ -303,4 +303,4 @@ def test_admins_see_pushes_that_will_not_go_out_for_the_people_they_administer_o
     other_admin = make.person("admin", district=far_school.district)
     assert [p["person"] for p in api_as(other_admin).get("/api/admin/push/problems").get_json()["problems"]] == [
         lincoln["stranger"].name]
-    assert api_as(lincoln["observer"]).get("/api/admin/push/problems").status_code == 403
+    assert api_as(lincoln["observer"]).get("/api/admin/push/problems").status_code == 404

@@ -8,9 +8,8 @@ from sqlalchemy import String, Text, and_, cast, func, or_, select
 from schemas.exports import AuditQuerySchema, audit_event_schema, audit_query_schema
 from server.analytics.scope import day_start
 from server.api import api
-from server.auth import require_person
+from server.auth import require_admin
 from server.authz import administered_people_query
-from server.errors import not_found
 from server.extensions import db
 from server.models import AuditEvent, Device, District, Person, School
 
@@ -27,9 +26,7 @@ def list_audit_events():
     `actor` (a person's id), `from` and `to` (days in the district's time zone). Each event names
     its subject as it is now (`subject_name`: the person, tablet, school or district) and, for a
     tablet, whose it is (`subject_owner_name`), so the list reads in words."""
-    admin = require_person()
-    if not admin.has_role("admin"):
-        raise not_found("That page")
+    admin = require_admin()
     query = audit_query_schema.load(request.args)
     statement = (select(AuditEvent, Person.name).outerjoin(Person, Person.id == AuditEvent.actor_id)
                  .where(_visible_to(admin), AuditEvent.kind.in_(query.get("kind", AuditQuerySchema.KINDS)))

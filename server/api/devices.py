@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 from schemas.devices import device_revoked_schema, devices_schema, enrol_device_schema, reported_devices_schema
 from server import audit
 from server.api import api
-from server.auth import device_token_hash, new_device_token, require_person, require_role
+from server.auth import device_token_hash, new_device_token, require_admin, require_person
 from server.authz import administered_people_query, find_visible, managed_devices_query
 from server.device_reports import with_reports
 from server.bodies import json_body
@@ -59,7 +59,7 @@ def revoke_device(device_id: str):
 def list_persons_devices(person_id: str):
     """A person's devices, revoked ones too, oldest first, each with when it last synced and what
     it reported then: its app version and how many changes it had not sent yet."""
-    admin = require_role("admin")
+    admin = require_admin()
     person = find_visible(administered_people_query(admin), Person, person_id, "That person")
     devices = db.session.scalars(select(Device).where(Device.person_id == person.id)
                                  .order_by(Device.created_at, Device.id)).all()
@@ -70,7 +70,7 @@ def list_persons_devices(person_id: str):
 def revoke_persons_device(person_id: str, device_id: str):
     """Revoke a person's device (a lost tablet) at once. The answer says what becomes of the
     changes it had not sent: they stay on that tablet and can no longer reach the server."""
-    admin = require_role("admin")
+    admin = require_admin()
     person = find_visible(administered_people_query(admin), Person, person_id, "That person")
     device = find_visible(select(Device).where(Device.person_id == person.id), Device, device_id, "That device")
     if device.revoked_at is None:

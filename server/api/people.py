@@ -7,7 +7,7 @@ from schemas.people import (new_person_schema, password_link_schema, people_sche
 from server import audit
 from server.api import api
 from server.api.devices import revoke_all_devices, unsent_of_live_devices
-from server.auth import require_role
+from server.auth import require_admin
 from server.authz import administered_people_query, find_visible
 from server.browser_sessions import end_all_sessions
 from server.bodies import json_body
@@ -26,7 +26,7 @@ REFUSED_COLUMNS = {"school": ("school_id", "Outside the schools you administer."
 
 @api.get("/admin/people")
 def list_people():
-    admin = require_role("admin")
+    admin = require_admin()
     people = db.session.scalars(administered_people_query(admin).order_by(Person.name)).all()
     return {"people": people_schema.dump(people)}
 
@@ -34,7 +34,7 @@ def list_people():
 @api.get("/admin/people/<person_id>")
 def get_person(person_id: str):
     """One person the admin administers; anyone else, of another school or district, is a 404."""
-    admin = require_role("admin")
+    admin = require_admin()
     return person_schema.dump(find_visible(administered_people_query(admin), Person, person_id, "That person"))
 
 
@@ -43,7 +43,7 @@ def add_person():
     """Add a person to the admin's district, by the rules of a roster row the admin imports: a
     school admin adds people of their school only. They sign in once they have set a password
     through a one-time link (POST /api/admin/people/<id>/password-link)."""
-    admin = require_role("admin")
+    admin = require_admin()
     data = json_body(new_person_schema)
     school = _placed(admin, data, None, data["roles"], data["school_id"])
     if Person.by_email(data["email"]) is not None:
@@ -66,7 +66,7 @@ def update_person(person_id: str):
     everywhere: every browser session and device token fails at once (reactivating brings none
     back), and the answer's `effect` says how many tablets that was and how many changes they had
     not sent when they last synced."""
-    admin = require_role("admin")
+    admin = require_admin()
     person = find_visible(administered_people_query(admin), Person, person_id, "That person")
     data = json_body(person_update_schema)
     if person.id == admin.id and data.get("active") is False:
@@ -100,7 +100,7 @@ def update_person(person_id: str):
 def make_password_link(person_id: str):
     """A one-time link for the person to set their password, valid 72 hours; the person's earlier
     links stop working. The link is in this answer only: give it to the person yourself."""
-    admin = require_role("admin")
+    admin = require_admin()
     person = find_visible(administered_people_query(admin), Person, person_id, "That person")
     if not person.active:
         raise ApiError(409, "person_inactive", "This person is deactivated; reactivate them first.")

@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 
 from schemas.push import endpoint_schema, preferences_schema, subscription_schema
 from server.api import api
-from server.auth import require_device, require_person, require_role
+from server.auth import require_admin, require_device, require_person
 from server.authz import administered_people_query
 from server.bodies import json_body
 from server.errors import ApiError
@@ -104,7 +104,7 @@ PROBLEM_STATES = ("paused", "dead", "failed")
 def push_problems():
     """Pushes that did not go out and will not by themselves, newest first, with the push
     service's answer: what an admin needs to fix VAPID settings or tell someone to re-allow."""
-    admin = require_role("admin")
+    admin = require_admin()
     people = administered_people_query(admin).with_only_columns(Person.id)
     rows = db.session.execute(
         select(PushDelivery, Notification.kind, Person.name, Device.name.label("device_name"))

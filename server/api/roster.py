@@ -7,7 +7,7 @@ from sqlalchemy import select
 from schemas.roster import (read_roster, roster_import_schema, roster_import_summary_schema,
                             roster_preview_query_schema)
 from server.api import api
-from server.auth import require_person, require_role
+from server.auth import require_admin, require_person
 from server.authz import find_visible
 from server.bodies import csv_body
 from server.errors import ApiError
@@ -33,7 +33,7 @@ def import_roster_csv():
     200 {"schools_created", "people_created", "people_updated"}; 422 `invalid_roster` with
     every bad line in `fields` ({"<line>": {"<column>": [messages]}}) and nothing written.
     """
-    admin = require_role("admin")
+    admin = require_admin()
     text = csv_body()
     district = db.session.get(District, admin.district_id)
     try:
@@ -51,7 +51,7 @@ def preview_roster_csv():
     changes) and unchanged, the schools created and, with `deactivate_missing=true`, the people of
     the admin's scope missing from the file who would be deactivated. Confirm it to import it.
     422 `invalid_roster` as for the import."""
-    admin = require_role("admin")
+    admin = require_admin()
     query = roster_preview_query_schema.load(request.args)
     text = csv_body()
     district = db.session.get(District, admin.district_id)
@@ -92,7 +92,7 @@ def get_roster_import(import_id: str):
 @api.get("/admin/roster/imports")
 def list_roster_imports():
     """The latest imports within the admin's scope, newest first (without their plans)."""
-    admin = require_role("admin")
+    admin = require_admin()
     found = db.session.scalars(visible_imports_query(admin).order_by(RosterImport.created_at.desc())
                                .limit(RECENT_IMPORTS))
     return {"imports": roster_import_summary_schema.dump(found, many=True)}

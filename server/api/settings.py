@@ -11,7 +11,7 @@ from schemas.settings import (district_settings_schema, district_update_schema, 
                               school_schema, school_update_schema)
 from server import audit
 from server.api import api
-from server.auth import require_role
+from server.auth import require_admin
 from server.authz import find_visible, schools_query
 from server.bodies import json_body
 from server.errors import ApiError
@@ -24,7 +24,7 @@ from server.settings import SETTINGS, settings_of, validate
 def read_settings():
     """The admin's district: its name, time zone, and every setting with its value, default and
     what it means."""
-    admin = require_role("admin")
+    admin = require_admin()
     return _shown(db.session.get(District, admin.district_id), admin)
 
 
@@ -63,7 +63,7 @@ def change_settings():
 @api.get("/admin/schools")
 def list_schools():
     """The schools the admin administers: every school of the district, or a school admin's own."""
-    admin = require_role("admin")
+    admin = require_admin()
     return school_list_schema.dump({"schools": [_school(s) for s in db.session.scalars(schools_query(admin))]})
 
 
@@ -85,7 +85,7 @@ def add_school():
 @api.patch("/admin/schools/<school_id>")
 def change_school(school_id: str):
     """Change a school's name or time zone (null: the district's), within the admin's scope."""
-    admin = require_role("admin")
+    admin = require_admin()
     school = find_visible(schools_query(admin), School, school_id, "That school")
     data = json_body(school_update_schema)
     if "name" in data:
@@ -102,7 +102,7 @@ def change_school(school_id: str):
 
 
 def _district_admin() -> Person:
-    admin = require_role("admin")
+    admin = require_admin()
     if admin.school_id is not None:
         raise ApiError(403, "forbidden", "Only an admin of the whole district changes this; "
                                          "you change your own school's name and time zone.")
