@@ -13,9 +13,14 @@
  * It says who can read what is recorded. Narrower than wide landscape, a tab bar that stays at
  * the top shows one part at a time: Teacher, Students, Task, Look-fors, Class.
  * Only the observer's own drafts can be edited here; anything else points to #/observation/<id>.
+ * While a note is typed, the district's judgment words (reference data, pwa/judgment.js) are
+ * looked for in it on the tablet, never sent anywhere: on a match, a calm hint under the note asks
+ * what was seen or heard, with "Mark as inference" (the toggle, in one tap). The hint's live
+ * region speaks when it appears, not on every keystroke; it never holds up writing or saving.
  *
  * Timing promises (a benchmark reads them): `performance.mark('capture-ready')` once the screen
- * is interactive, and `performance.measure('note-stored', {start: <tap>, end: <stored>})` per note.
+ * is interactive, `performance.measure('note-stored', {start: <tap>, end: <stored>})` per note,
+ * and `performance.measure('judgment-check', …)` per keystroke in a note (the match and the hint).
  */
 import {
   addNote, flushEdits, getRecord, keepAside, keptAside, notesOf, queueObservationEdit, subscribe, updateObservation,
@@ -23,6 +28,7 @@ import {
 import {
   SaveStatus, clockTime, dayAndTime, debounce, elapsedText, h, namesOf, uid, walkthroughNotFound,
 } from '../ui.js';
+import { compileList, findJudgment } from '../judgment.js';
 import { lookforControl, lookforControls } from './lookfors.js';
 
 const PANES = [
@@ -33,8 +39,24 @@ const PANES = [
 export const TASK_DEMANDS = ['Recall', 'Skill or concept', 'Strategic thinking', 'Extended thinking'];
 const NOTES_QUIET_MS = 1000;
 const CLOCK_HOURS = 2;  // no visit lasts longer
+const JUDGMENT_HINT = 'This reads as a judgment. What did you see or hear that shows it?';
+const compiled = { list: null, matcher: null };
 const SEGMENTS = ['Opening', 'Direct instruction', 'Guided practice', 'Small-group work', 'Independent work',
   'Discussion', 'Closing'];
+
+/** The matcher of the district's list, compiled once per list; null without a usable list. */
+function judgmentMatcher(list) {
+  if (compiled.list !== list) {
+    compiled.list = list;
+    try {
+      compiled.matcher = list ? compileList(list) : null;
+    } catch (error) {
+      console.error(error);
+      compiled.matcher = null;
+    }
+  }
+  return compiled.matcher;
+}
 
 function noteItem(data) {
   return h('li', { class: data.is_inference ? 'note is-inference' : 'note' },
@@ -127,25 +149,55 @@ export async function render(main, [id], ctx) {
   const setInference = (on) => {
     inference = on;
     inferenceToggle.setAttribute('aria-pressed', String(on));
+    for (const pane of panes) checkJudgment(pane);
   };
   inferenceToggle.addEventListener('click', () => setInference(!inference));
+
+  // --- the judgment hint ---
+  const matcher = judgmentMatcher(ctx.reference.judgment_words);
+  /** Shows or hides the pane's hint; the live region changes only when the hint comes or goes. */
+  function checkJudgment(pane) {
+    const start = performance.now();
+    const shown = Boolean(matcher && !inference && findJudgment(matcher, pane.input.value));
+    if (shown !== pane.judgmentShown) {
+      pane.judgmentShown = shown;
+      pane.judgmentText.textContent = shown ? JUDGMENT_HINT : '';
+      pane.markInference.hidden = !shown;
+    }
+    performance.measure('judgment-check', { start, end: performance.now() });
+  }
 
   // --- the three panes ---
   const panes = PANES.map((pane) => {
     const inputId = `note-${pane.element}`;
     const input = h('textarea', { id: inputId, rows: '3', maxlength: '5000', class: 'note-input',
-      value: drafts[pane.element] || '', oninput: () => keepAside('draft', id, pane.element, input.value) });
+      value: drafts[pane.element] || '' });
     const hint = h('p', { class: 'field-error', id: `${inputId}-error`, 'aria-live': 'polite' });
-    input.setAttribute('aria-describedby', hint.id);
+    const judgmentText = h('p', { class: 'judgment-text', id: `${inputId}-judgment`, 'aria-live': 'polite' });
+    const markInference = h('button', { type: 'button', class: 'button judgment-mark', hidden: true,
+      'aria-describedby': judgmentText.id, onmousedown: (event) => event.preventDefault(),
+      onclick: () => {
+        setInference(true);
+        ctx.announce('The next note will be saved as an inference.');
+      } }, 'Mark as inference');
+    input.setAttribute('aria-describedby', `${hint.id} ${judgmentText.id}`);
     const list = h('ol', { class: 'notes', 'aria-label': `${pane.title} notes, newest first` });
     const add = h('button', { type: 'button', class: 'button primary add-note',
       'aria-label': `Add note about ${pane.element === 'students' ? 'students' : `the ${pane.element}`}` }, 'Add note');
     const section = h('section', { class: 'pane capture-section', id: `part-${pane.element}`,
       'aria-labelledby': `pane-${pane.element}` },
       h('h2', { id: `pane-${pane.element}` }, pane.title),
-      h('div', { class: 'field' }, h('label', { for: inputId }, pane.label), input, hint), add);
-    return { ...pane, input, hint, list, add, section };
+      h('div', { class: 'field' }, h('label', { for: inputId }, pane.label), input, hint,
+        h('div', { class: 'judgment-hint' }, judgmentText, markInference)), add);
+    return { ...pane, input, hint, judgmentText, markInference, judgmentShown: false, list, add, section };
   });
+  for (const pane of panes) {
+    pane.input.addEventListener('input', () => {
+      keepAside('draft', id, pane.element, pane.input.value);
+      checkJudgment(pane);
+    });
+    checkJudgment(pane);
+  }
 
   const template = (ctx.reference.templates || []).find((t) => t.id === data.template_id);
   // The template's look-for that stands for the task demand, if any: asked once, here.
@@ -180,6 +232,7 @@ export async function render(main, [id], ctx) {
     });
     pane.input.value = '';
     if (inference) setInference(false);
+    else checkJudgment(pane);
     if (pane.hint.textContent) pane.hint.textContent = '';
     if (await saved.track(writing)) {
       pane.list.prepend(noteItem(note.data));
@@ -187,6 +240,7 @@ export async function render(main, [id], ctx) {
       // Nothing was stored: give the words back so nothing typed is lost.
       pane.input.value = pane.input.value ? `${text}\n${pane.input.value}` : text;
       keepAside('draft', id, pane.element, pane.input.value);
+      checkJudgment(pane);
     }
     // Back to the note box from its button, never from a field the person has moved on to.
     if ([pane.add, document.body].includes(document.activeElement)) pane.input.focus();
