@@ -162,7 +162,9 @@ export async function render(main, [id], ctx) {
     if (shown !== pane.judgmentShown) {
       pane.judgmentShown = shown;
       pane.judgmentText.textContent = shown ? JUDGMENT_HINT : '';
-      pane.markInference.hidden = !shown;
+      // Out of the page while hidden: nothing to tab to, and no style needed to hide it.
+      if (shown) pane.judgmentText.after(pane.markInference);
+      else pane.markInference.remove();
     }
     performance.measure('judgment-check', { start, end: performance.now() });
   }
@@ -174,7 +176,7 @@ export async function render(main, [id], ctx) {
       value: drafts[pane.element] || '' });
     const hint = h('p', { class: 'field-error', id: `${inputId}-error`, 'aria-live': 'polite' });
     const judgmentText = h('p', { class: 'judgment-text', id: `${inputId}-judgment`, 'aria-live': 'polite' });
-    const markInference = h('button', { type: 'button', class: 'button judgment-mark', hidden: true,
+    const markInference = h('button', { type: 'button', class: 'button judgment-mark',
       'aria-describedby': judgmentText.id, onmousedown: (event) => event.preventDefault(),
       onclick: () => {
         setInference(true);
@@ -188,7 +190,7 @@ export async function render(main, [id], ctx) {
       'aria-labelledby': `pane-${pane.element}` },
       h('h2', { id: `pane-${pane.element}` }, pane.title),
       h('div', { class: 'field' }, h('label', { for: inputId }, pane.label), input, hint,
-        h('div', { class: 'judgment-hint' }, judgmentText, markInference)), add);
+        h('div', { class: 'judgment-hint' }, judgmentText)), add);
     return { ...pane, input, hint, judgmentText, markInference, judgmentShown: false, list, add, section };
   });
   for (const pane of panes) {
