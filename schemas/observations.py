@@ -52,6 +52,7 @@ class ObservationSchema(Schema):
     lookfors = fields.Dict()
     status = fields.String()
     deleted = fields.Boolean()
+    co_observation_id = fields.String(allow_none=True)
     version = fields.Integer()
     notes = fields.List(fields.Nested(EvidenceNoteSchema))
     feedback = fields.Nested(FeedbackSchema, allow_none=True)

@@ -10,9 +10,13 @@ of the district. Rules, in the product's words:
 - A device is managed by its owner, or by an admin whose scope holds the owner.
 - District staff study (export, report on) the submitted observations of the schools in their
   scope; no one else may use those routes.
+- Co-observers of one lesson (a calibration visit) never read each other's walkthroughs, not even
+  as district staff: they compare them only in their calibration results, once all have
+  submitted (server.rounds.calibration).
 Objects outside these rules do not exist for the caller: handlers answer 404, not 403.
 """
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
 from server.errors import not_found
 from server.extensions import db
@@ -110,9 +114,17 @@ def observation_read_rules(person: Person, entity_column=None):
     held = [Observation.observer_id == person.id, and_(Observation.teacher_id == person.id, was_shared, was_released)]
     if person.has_role("district_staff"):
         schools = Observation.school_id.in_(schools_query(person).with_only_columns(School.id))
-        readable.append(and_(schools, submitted, released))
+        readable.append(and_(schools, submitted, released, ~co_observed_by(person)))
         held.append(and_(schools, was_shared, was_released))
     return or_(*readable), or_(*held)
+
+
+def co_observed_by(person: Person):
+    """A filter over Observation: the walkthrough is of a lesson `person` co-observed (they have a
+    walkthrough of their own, even deleted, with the same co_observation_id). Membership never
+    ends, so what a member may read does not change with their own walkthrough's status."""
+    own = aliased(Observation)
+    return exists().where(own.co_observation_id == Observation.co_observation_id, own.observer_id == person.id)
 
 
 def observations_query(person: Person):
@@ -164,6 +176,8 @@ def observation_write_errors(person: Person, values: dict, existing: dict | None
             errors["teacher_id"] = ["Not a teacher of this school."]
         elif values["teacher_id"] == person.id:
             errors["teacher_id"] = ["You cannot observe yourself."]
+    if "co_observation_id" in values:
+        errors.update(_co_observation_errors(person, values, existing))
     if values.get("template_id") is not None:
         template = directory.template(person, values["template_id"], school_id)
         if template is None:
@@ -171,6 +185,24 @@ def observation_write_errors(person: Person, values: dict, existing: dict | None
         elif values.get("template_version", template["version"]) != template["version"]:
             errors["template_version"] = [f"That template is version {template['version']}."]
     return errors
+
+
+def _co_observation_errors(person: Person, values: dict, existing: dict | None) -> dict:
+    """A walkthrough joins one co-observation, once, and only one of the observer's own; its
+    other members observe the same teacher at the same school."""
+    wanted = values["co_observation_id"]
+    before = existing.get("co_observation_id") if existing is not None else None
+    if before is not None or wanted is None:
+        return {} if before == wanted else {"co_observation_id": ["A walkthrough joins a co-observation once; it cannot change."]}
+    teacher_id = values.get("teacher_id") if existing is None else existing["teacher_id"]
+    school_id = values.get("school_id") if existing is None else existing["school_id"]
+    members = db.session.execute(select(Observation.observer_id, Observation.teacher_id, Observation.school_id)
+                                 .where(Observation.co_observation_id == wanted)).all()
+    if any(member.observer_id == person.id for member in members):
+        return {"co_observation_id": ["You already have a walkthrough in this co-observation."]}
+    if any((member.teacher_id, member.school_id) != (teacher_id, school_id) for member in members):
+        return {"co_observation_id": ["This co-observation is of another lesson: check the teacher and the code."]}
+    return {}
 
 
 OBSERVER_ONLY = "Only the observer writes this."

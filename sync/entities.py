@@ -198,6 +198,9 @@ OBSERVATION = Entity(
         "teacher_doing": text(20_000), "students_doing": text(20_000), "task": text(20_000),
         "task_demand": optional(text(32)), "lookfors": lookfors,
         "status": one_of("draft", "submitted"), "deleted": boolean,
+        # Links the walkthroughs of observers who co-observe one lesson (a calibration visit); set
+        # once, never changed (server.authz checks that), made alike on every member's tablet.
+        "co_observation_id": optional(uuid_value),
     },
     required_on_create=frozenset({"school_id", "teacher_id", "observer_id"}),
     # Who was observed, where and by whom never changes: a device told a record is gone is always

@@ -34,6 +34,8 @@ class Observation(db.Model):
     lookfors = mapped_column(JSONDocument, default=dict, nullable=False)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The same for every walkthrough of one co-observed lesson (docs/calibration.md), else None.
+    co_observation_id: Mapped[str | None] = mapped_column(UUIDString, index=True)
     # When it was first submitted, kept if it goes back to draft: from then on the teacher and
     # district staff may hold it on a device, and are told when it leaves their view.
     shared_at = mapped_column(UTCDateTime)
