@@ -20,6 +20,8 @@
  */
 const WORD = /^[\p{L}\p{N}'-]+\*?$/u;
 const LIMITS = { words: 6, stemLetters: 3 };
+// How far before a match an exception containing it may start (phrases are at most 100 characters).
+const UNLESS_REACH = 400;
 const EDGE_BEFORE = "(?<![\\p{L}\\p{N}'-])";
 const EDGE_AFTER = "(?![\\p{L}\\p{N}])";
 const SPEAKER = /(^|[\n.!?;]\s*)(?:t|s\d*|ss|teacher|students?(?:\s*\d+)?)\s*:[^\n]*/giu;
@@ -64,31 +66,66 @@ export function withoutSpeech(text) {
   return text.replace(DOUBLE_QUOTED, blank).replace(SPEAKER, keepLead).replace(SINGLE_QUOTED, blank);
 }
 
-/** A matcher for `list` ({language, patterns}); throws Error naming the first bad pattern. */
+/** The regex of a phrase, made when first needed: V8 compiles a regex on its first use, and only
+ * the patterns a note's words point to are ever used. */
+function regexOf(holder, key, phrase, flags) {
+  if (!holder[key]) holder[key] = new RegExp(phraseSource(phrase), flags);
+  return holder[key];
+}
+
+/**
+ * A matcher for `list` ({language, patterns}); throws Error naming the first bad pattern.
+ * Patterns are indexed by their first word (a word ending in * by its first three characters),
+ * so that each keystroke looks its note's words up instead of running every pattern.
+ */
 export function compileList(list) {
-  const patterns = (list && list.patterns) || [];
-  const compiled = patterns.map((pattern, index) => {
+  const exact = new Map();
+  const stems = new Map();
+  const index = (map, key, pattern) => {
+    if (!map.has(key)) map.set(key, []);
+    if (!map.get(key).includes(pattern)) map.get(key).push(pattern);
+  };
+  ((list && list.patterns) || []).forEach((entry, position) => {
+    const pattern = { match: entry.match, unless: entry.unless || [], regexes: {} };
     try {
-      return {
-        match: pattern.match,
-        regex: new RegExp(phraseSource(pattern.match), 'gu'),
-        unless: (pattern.unless || []).map((phrase) => new RegExp(phraseSource(phrase), 'gu')),
-      };
+      phraseSource(entry.match);
+      pattern.unless.forEach(phraseSource);
     } catch (error) {
-      throw new Error(`Pattern ${index + 1} ("${pattern.match}"): ${error.message}`);
+      throw new Error(`Pattern ${position + 1} ("${entry.match}"): ${error.message}`);
+    }
+    const first = normalize(entry.match).trim().split(/\s+/u)[0];
+    for (const word of first.split('|')) {
+      if (word.endsWith('*')) index(stems, word.slice(0, LIMITS.stemLetters), pattern);
+      else index(exact, word, pattern);
     }
   });
-  // One pass finds any candidate; the patterns one by one only run when there is one.
-  const any = compiled.length ? new RegExp(compiled.map((pattern) => pattern.regex.source).join('|'), 'u') : null;
-  return { language: (list && list.language) || 'en', any, patterns: compiled };
+  return { language: (list && list.language) || 'en', exact, stems };
+}
+
+const TOKEN = /[\p{L}\p{N}'-]+/gu;
+
+/** Where each word of `text` starts, and the patterns that might match there. */
+function* candidates(matcher, text) {
+  TOKEN.lastIndex = 0;
+  for (let token = TOKEN.exec(text); token; token = TOKEN.exec(text)) {
+    const word = token[0];
+    const found = new Set(matcher.stems.get(word.slice(0, LIMITS.stemLetters)) || []);
+    // A pattern's word may end where the token goes on with - or ' ("good" in "good-natured").
+    for (let end = 1; end <= word.length; end += 1) {
+      if (end === word.length || word[end] === '-' || word[end] === "'") {
+        for (const pattern of matcher.exact.get(word.slice(0, end)) || []) found.add(pattern);
+      }
+    }
+    if (found.size) yield [token.index, found];
+  }
 }
 
 function excused(pattern, text, at, end) {
-  return pattern.unless.some((unless) => {
-    unless.lastIndex = 0;
-    for (let found = unless.exec(text); found; found = unless.exec(text)) {
-      if (found.index <= at && found.index + found[0].length >= end) return true;
-      if (found.index > at) return false;
+  return pattern.unless.some((phrase, position) => {
+    const unless = regexOf(pattern.regexes, `unless${position}`, phrase, 'gu');
+    unless.lastIndex = Math.max(0, at - UNLESS_REACH);
+    for (let found = unless.exec(text); found && found.index <= at; found = unless.exec(text)) {
+      if (found.index + found[0].length >= end) return true;
       unless.lastIndex = found.index + 1;
     }
     return false;
@@ -97,21 +134,17 @@ function excused(pattern, text, at, end) {
 
 /** The first judgment in `text` as {match (the pattern), at, text (the words found)}, or null. */
 export function findJudgment(matcher, text) {
-  if (!matcher || !matcher.any || !text) return null;
+  if (!matcher || !text) return null;
   const plain = withoutSpeech(normalize(text));
-  if (!matcher.any.test(plain)) return null;
-  let first = null;
-  for (const pattern of matcher.patterns) {
-    pattern.regex.lastIndex = 0;
-    for (let found = pattern.regex.exec(plain); found; found = pattern.regex.exec(plain)) {
-      if (first && found.index >= first.at) break;
-      const end = found.index + found[0].length;
-      if (!excused(pattern, plain, found.index, end)) {
-        first = { match: pattern.match, at: found.index, text: text.slice(found.index, end) };
-        break;
+  for (const [at, patterns] of candidates(matcher, plain)) {
+    for (const pattern of patterns) {
+      const regex = regexOf(pattern.regexes, 'match', pattern.match, 'uy');
+      regex.lastIndex = at;
+      const found = regex.exec(plain);
+      if (found && !excused(pattern, plain, at, at + found[0].length)) {
+        return { match: pattern.match, at, text: text.slice(at, at + found[0].length) };
       }
-      pattern.regex.lastIndex = found.index + 1;
     }
   }
-  return first;
+  return null;
 }
