@@ -119,3 +119,8 @@ def test_complete_agreement_without_variety_is_not_called_a_statistic():
     figures = pair_agreement(SCALE, [("Most", "Most"), ("Most", "Most")])
     assert figures["kappa"]["value"] is None and figures["exact"]["value"] == 1.0
     assert "Every rating was the same" in figures["reading"]
+
+
+def test_two_levels_read_differently_as_often_are_both_named():
+    figures = pair_agreement(SCALE, [("Most", "A few"), ("Most", "A few"), ("None", "None")])
+    assert figures["reading"].endswith("talk about what 'A few' and 'Most' mean before the next visit.")

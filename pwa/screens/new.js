@@ -6,9 +6,56 @@
  * preferred over a district-wide one (school_id null), latest version first; with none the
  * walkthrough starts without look-fors. "Start walkthrough" calls `startObservation` and opens
  * #/capture/<id>. Each step's heading takes focus when it appears.
+ *
+ * A calibration visit (docs/calibration.md): on the last step the first observer taps
+ * "Co-observe" and the tablet shows a short code; the others pick the same teacher, tap "Join a
+ * co-observation" and type it. Every tablet derives the same co_observation_id from the teacher
+ * and the code (UUIDv5), so no network is needed; the code's last character is a check character,
+ * so a mistyped code is caught here.
  */
-import { recentChoices, startObservation } from '../records.js';
-import { h, hasRole, writeProblem } from '../ui.js';
+import { recentChoices, startObservation, updateObservation } from '../records.js';
+import { h, hasRole, uid, writeProblem } from '../ui.js';
+
+// Letters and digits that are hard to mix up when read across a classroom.
+const CODE_ALPHABET = 'ACDEFGHJKMNPQRTUVWXY345679';
+const CODE_CHECK = 23;
+const CO_OBSERVATION_NAMESPACE = '9b0e3c1a-5d7f-4e2b-8a6c-3f1d2e4b5a69';
+
+function checkCharacter(body) {
+  let sum = 0;
+  for (let i = 0; i < body.length; i += 1) sum += (i + 1) * CODE_ALPHABET.indexOf(body[i]);
+  return CODE_ALPHABET[sum % CODE_CHECK];
+}
+
+/** A new code: five random characters and a check character, shown as "K7M-4QP". */
+export function newCode() {
+  const random = crypto.getRandomValues(new Uint8Array(5));
+  const body = [...random].map((n) => CODE_ALPHABET[n % CODE_ALPHABET.length]).join('');
+  return body + checkCharacter(body);
+}
+
+/** The code as typed, in canonical form ("k7m 4qp" -> "K7M4QP"), or null if it is not a code. */
+export function readCode(typed) {
+  const code = typed.toUpperCase().replace(/[\s-]/g, '');
+  if (code.length !== 6 || [...code].some((c) => !CODE_ALPHABET.includes(c))) return null;
+  return checkCharacter(code.slice(0, 5)) === code[5] ? code : null;
+}
+
+const shownCode = (code) => `${code.slice(0, 3)}-${code.slice(3)}`;
+
+/** UUIDv5(CO_OBSERVATION_NAMESPACE, "<teacher id>:<code>"): the same on every member's tablet. */
+export async function coObservationId(teacherId, code) {
+  const hex = CO_OBSERVATION_NAMESPACE.replace(/-/g, '');
+  const name = new TextEncoder().encode(`${teacherId}:${code}`);
+  const bytes = new Uint8Array(16 + name.length);
+  for (let i = 0; i < 16; i += 1) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  bytes.set(name, 16);
+  const hash = new Uint8Array(await crypto.subtle.digest('SHA-1', bytes)).slice(0, 16);
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const x = [...hash].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
 
 /** Recent ids first (most recent first), then the rest by name. */
 function ordered(items, recentIds) {
@@ -93,10 +140,66 @@ export async function render(main, params, ctx) {
     if (moveFocus) title.focus();
   }
 
+  function calibrationChoice(start) {
+    // mode: null (an ordinary walkthrough), 'lead' (showing `code`) or 'join' (typing one).
+    const state = { mode: null, code: null, input: null };
+    const panel = h('div', { class: 'calibration-choice' });
+    const codeProblem = h('p', { class: 'message', role: 'alert' });
+
+    function draw(focus) {
+      start.textContent = state.mode ? 'Start co-observed walkthrough' : 'Start walkthrough';
+      codeProblem.textContent = '';
+      const single = h('button', { type: 'button', class: 'button secondary small', onclick: () => { state.mode = null; draw(); } },
+        'Not a calibration visit');
+      if (state.mode === 'lead') {
+        panel.replaceChildren(h('h3', {}, 'Co-observe (calibration visit)'),
+          h('p', {}, 'Code for the other observers: ', h('strong', { class: 'co-code', tabindex: '-1' }, shownCode(state.code))),
+          h('p', { class: 'muted' }, `The others choose ${teacher.name}, then Join a co-observation, and type this code. `
+            + 'Nobody sees another observer\'s look-fors until everyone has submitted.'), single);
+        if (focus) panel.querySelector('.co-code').focus();
+      } else if (state.mode === 'join') {
+        const id = uid('co-code');
+        state.input = h('input', { id, type: 'text', class: 'co-code-input', autocomplete: 'off', autocapitalize: 'characters',
+          spellcheck: 'false', maxlength: '9', inputmode: 'text' });
+        panel.replaceChildren(h('h3', {}, 'Join a co-observation'),
+          h('label', { for: id }, 'Code on the first observer\'s tablet'), state.input, codeProblem,
+          h('p', { class: 'muted' }, 'Nobody sees another observer\'s look-fors until everyone has submitted.'), single);
+        if (focus) state.input.focus();
+      } else {
+        panel.replaceChildren(h('h3', {}, 'Calibration visit (optional)'),
+          h('p', { class: 'muted' }, 'Observing this lesson with a colleague, each on your own tablet? Link your walkthroughs '
+            + 'to compare your look-fors afterwards.'),
+          h('div', { class: 'actions' },
+            h('button', { type: 'button', class: 'button secondary', onclick: () => { state.mode = 'lead'; state.code = state.code || newCode(); draw(true); } },
+              'Co-observe (calibration)'),
+            h('button', { type: 'button', class: 'button secondary', onclick: () => { state.mode = 'join'; draw(true); } },
+              'Join a co-observation')));
+      }
+    }
+
+    /** The chosen code, null for an ordinary walkthrough; throws (and says so) for a bad one. */
+    function chosenCode() {
+      if (state.mode === 'lead') return state.code;
+      if (state.mode !== 'join') return null;
+      const code = readCode(state.input.value);
+      if (code) return code;
+      codeProblem.textContent = 'That code does not look right. Check it on the first observer\'s tablet: six letters and digits.';
+      state.input.setAttribute('aria-invalid', 'true');
+      state.input.focus();
+      throw new Error('bad code');
+    }
+
+    draw(false);
+    return { panel, chosenCode };
+  }
+
   function confirmStart() {
     const template = templateFor(templates, school.id);
     const start = h('button', { type: 'button', class: 'button primary start' }, 'Start walkthrough');
+    const calibration = calibrationChoice(start);
     start.addEventListener('click', async () => {
+      let code;
+      try { code = calibration.chosenCode(); } catch { return; }
       start.disabled = true;
       problem.textContent = '';
       try {
@@ -104,6 +207,7 @@ export async function render(main, params, ctx) {
           school_id: school.id, teacher_id: teacher.id,
           template_id: template ? template.id : null, template_version: template ? template.version : null,
         });
+        if (code) await updateObservation(id, { co_observation_id: await coObservationId(teacher.id, code) });
         ctx.navigate(`#/capture/${id}`);
       } catch (error) {
         problem.textContent = writeProblem(error);
@@ -118,6 +222,7 @@ export async function render(main, params, ctx) {
           ? `${template.name} (version ${template.version})`
           : 'None for this school: you will record notes only.')),
       start,
+      calibration.panel,
       h('p', {}, h('button', { type: 'button', class: 'button secondary small', onclick: () => chooseTeacher(true) },
         'Change teacher')));
     title.focus();

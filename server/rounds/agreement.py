@@ -150,21 +150,22 @@ def pair_agreement(lookfor: dict, pairs) -> dict:
     return figures
 
 
-def _most_disputed_level(lookfor: dict, pairs) -> str | None:
-    """The scale level that appears most often in pairs that disagree."""
+def _most_disputed_levels(lookfor: dict, pairs) -> list[str]:
+    """The scale levels that appear most often in pairs that disagree, in scale order."""
     involved = Counter(value for a, b in pairs if a != b for value in (a, b))
-    if not involved:
-        return None
-    position = max(sorted(involved), key=lambda value: involved[value])
-    return lookfor["levels"][position]
+    most = max(involved.values(), default=0)
+    return [lookfor["levels"][position] for position in sorted(involved) if involved[position] == most]
 
 
 def _talk_about(lookfor: dict, pairs) -> str:
     kind = lookfor["kind"]
     if kind == "scale":
-        level = _most_disputed_level(lookfor, pairs)
-        return f"talk about what '{level}' means before the next visit" if level else \
-            "talk about what each level means before the next visit"
+        levels = _most_disputed_levels(lookfor, pairs)
+        if len(levels) == 1:
+            return f"talk about what '{levels[0]}' means before the next visit"
+        if len(levels) == 2:
+            return f"talk about what '{levels[0]}' and '{levels[1]}' mean before the next visit"
+        return "talk about what each level means before the next visit"
     if kind == "yes_no":
         return "talk about what counts as a 'yes' before the next visit"
     if kind == "count":
