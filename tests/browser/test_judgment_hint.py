@@ -25,6 +25,7 @@ def lincoln(make):
         "observer": make.person("observer", school=school, name="Maria Lopez", email="maria@example.org"),
         "teacher": make.person("teacher", school=school, name="Alice Moreno", email="alice@example.org"),
         "admin": make.person("admin", district=school.district, name="Dana District", email="dana@example.org"),
+        "school_admin": make.person("admin", school=school, name="Lena Lincoln", email="lena@example.org"),
     }
 
 
@@ -167,3 +168,48 @@ def test_capture_with_the_hint_shown_has_no_serious_accessibility_violation(linc
         assert box["width"] >= 44 and box["height"] >= 44, box
         assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
     assert not failures, f"axe-core on Capture with the judgment hint: {failures}"
+
+
+def test_a_district_admin_saves_a_new_version_of_the_words_and_a_school_admin_only_reads_them(
+        lincoln, new_tablet, api_as, screenshot):
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        browser_unavailable("axe-playwright-python is not installed")
+    dana = new_tablet("dana@example.org")
+    dana.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
+    dana.get_by_role("link", name="Judgment words", exact=True).click()
+    expect(dana.get_by_role("heading", name="Judgment words", level=1)).to_be_visible()
+    words = dana.get_by_label(re.compile(r"^Words and phrases"))
+    expect(words).to_have_value(re.compile(r"^good; unless: good morning", re.M))
+    expect(dana.locator("main")).to_contain_text("The default list shipped with Rounds")
+
+    words.fill("hustl*; unless: hustle and bustle\n\na*")
+    dana.get_by_role("button", name="Save as a new version").click()
+    problem = dana.locator(".field-error[data-for='patterns']")
+    expect(problem).to_have_text('Line 3: "a*": a word ending in * needs at least 3 letters before it.')
+    expect(words).to_be_focused()
+    expect(words).to_have_attribute("aria-invalid", "true")
+    failures = {}
+    for viewport in (TABLET_LANDSCAPE, TABLET_PORTRAIT):
+        dana.set_viewport_size(viewport)
+        serious = [f"{v['id']} ({v['impact']}): {v['help']}" for v in Axe().run(dana).response["violations"]
+                   if v["impact"] in IMPACTS_THAT_FAIL]
+        if serious:
+            failures[f"{viewport['width']}x{viewport['height']}"] = serious
+    assert not failures, f"axe-core on the judgment words screen: {failures}"
+    screenshot(dana, "admin-judgment-words")
+
+    words.fill("hustl*; unless: hustle and bustle\nseem*")
+    dana.get_by_role("button", name="Save as a new version").click()
+    expect(dana.locator(".outcome")).to_have_text("Saved as version 1. Tablets get it at their next sync.")
+    expect(dana.get_by_role("region", name="Saved versions")).to_contain_text("Version 1, saved")
+    current = api_as(lincoln["admin"]).get("/api/admin/judgment-words").get_json()["current"]
+    assert current["patterns"] == [{"match": "hustl*", "unless": ["hustle and bustle"]}, {"match": "seem*"}]
+
+    lena = new_tablet("lena@example.org")
+    lena.evaluate("() => { location.hash = '#/judgment-words'; }")
+    expect(lena.get_by_label(re.compile(r"^Words and phrases"))).to_have_value("hustl*; unless: hustle and bustle\nseem*")
+    expect(lena.get_by_label(re.compile(r"^Words and phrases"))).to_have_attribute("readonly", "")
+    expect(lena.get_by_role("button", name="Save as a new version")).to_have_count(0)
+    expect(lena.locator("main")).to_contain_text("An admin of the whole district changes this list")
