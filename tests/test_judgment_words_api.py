@@ -81,8 +81,8 @@ def test_a_school_admin_reads_the_list_but_may_not_change_it(world, api_as):
 @pytest.mark.parametrize("who", ["observer", "staff"])
 def test_people_who_are_not_admins_may_not_read_or_change_it(world, api_as, who):
     api = api_as(getattr(world, who))
-    assert call(api, "GET", 403)["error"]["code"] == "forbidden"
-    assert call(api, "PUT", 403, json=MINE)["error"]["code"] == "forbidden"
+    assert call(api, "GET", 404)["error"]["code"] == "not_found"
+    assert call(api, "PUT", 404, json=MINE)["error"]["code"] == "not_found"
     assert call(api_as(None), "PUT", 401, json=MINE)["error"]["code"] == "unauthorized"
 
 
@@ -138,3 +138,10 @@ def test_answers_conform_to_the_openapi_document(world, api_as, app, client):
     conforming(conforms, admin, "GET", URL)
     conforming(conforms, admin, "PUT", URL, json={"language": "en", "patterns": [{"match": "a*"}]})
     conforming(conforms, api_as(world.school_admin), "PUT", URL, json=MINE)
+
+
+def test_refusals_conform_to_the_openapi_document(world, api_as, app, client):
+    conforms = Conformance(app, client.get("/api/openapi.json").get_json())
+    conforming(conforms, api_as(world.observer), "GET", URL)
+    conforming(conforms, api_as(world.observer), "PUT", URL, json=MINE)
+    conforming(conforms, api_as(None), "GET", URL)
