@@ -55,9 +55,19 @@ const SCREENS = {
     title: 'Schools and settings', online: true, load: () => import('./online/admin-settings.js'),
     offline: 'Schools and settings need a connection. They open when this tablet is online.',
   },
+  'judgment-words': {
+    title: 'Judgment words', online: true, load: () => import('./online/admin-judgment-words.js'),
+    offline: 'Judgment words need a connection. They open when this tablet is online.',
+  },
   audit: {
     title: 'Audit', online: true, load: () => import('./online/admin-audit.js'),
     offline: 'The audit log needs a connection. It opens when this tablet is online.',
+  },
+  // Calibration visits (docs/calibration.md): an observer's own results; district staff's view.
+  calibration: { title: 'My calibration', online: true, load: () => import('./online/calibration.js') },
+  'calibration-report': {
+    title: 'Calibration across the district', online: true, offline: NEEDS_CONNECTION,
+    load: () => import('./online/calibration-report.js'),
   },
 };
 const UPDATE_CHECK_MS = 30 * 60 * 1000;
@@ -183,7 +193,9 @@ function navLinks(status) {
   if (homeOf(me.person) === '#/today') links.push(['today', 'Today']);
   if (roles.includes('observer')) links.push(['new', 'New walkthrough'], ['commitments', 'My commitments']);
   if (roles.includes('teacher')) links.push(['feedback', 'Feedback for me']);
+  if (roles.includes('observer')) links.push(['calibration', 'My calibration']);
   if (roles.includes('district_staff')) links.push(['reports', 'Reports']);
+  if (roles.includes('district_staff')) links.push(['calibration-report', 'Calibration']);
   if (roles.includes('admin')) links.push(['admin', 'Admin']);
   else if (roles.includes('district_staff')) links.push(['templates', 'Look-fors']);
   if (status.conflicts > 0) links.push(['conflicts', 'Conflicts', status.conflicts]);

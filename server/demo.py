@@ -14,6 +14,7 @@ from server.models import District, EvidenceNote, Feedback, Notification, Observ
 from server.notify import after_change
 from server.models.types import utcnow
 from server.passwords import hash_password
+from server.rounds.demo_calibration import seed_calibration
 from server.sync_feed import record_changes
 from server.templates import create_template, publish
 
@@ -87,6 +88,7 @@ def seed_demo(now=None) -> bool:
         LOOKFORS, created_by=people["admin@demo.rounds"])
     publish(template)
     history = seed_history(district, schools, people, template, now)
+    history.update(seed_calibration(schools["Lincoln Elementary"], people, template, now, district.timezone))
     changes = _seed_walkthroughs(schools, people, template, now)
     # The history first, so that the hand-written walkthroughs are the feed's latest.
     record_changes({**history, **changes}, frozenset(history) | frozenset(changes))

@@ -27,8 +27,9 @@ from schemas.fields import storable
 from schemas.observations import EvidenceNoteSchema, FeedbackSchema, ObservationSchema, observation_list_query_schema
 from schemas.people import (PasswordLinkSchema, PasswordSetSchema, PersonChangedSchema, PersonSchema, login_schema,
                             new_person_schema, person_update_schema, set_password_schema)
-from schemas import reports
+from schemas import calibration, reports
 from schemas.exports import AuditListSchema, audit_query_schema, export_query_schema
+from schemas.judgment_words import JudgmentWordHistorySchema, judgment_word_list_edit_schema
 from schemas.settings import (DistrictSettingsSchema, SchoolListSchema, SchoolSchema, district_update_schema,
                               new_school_schema, school_update_schema)
 from schemas.roster import (RosterImportListSchema, RosterImportSchema, RosterImportSummarySchema,
@@ -207,6 +208,15 @@ OPERATIONS.update({
         "How teachers rated the caller's own feedback", PERSON, reports.MyFeedbackReportSchema,
         query=reports.my_feedback_query_schema, errors=(404,), csv_answer=True),
 })
+# Calibration (server/api/calibration.py): the caller's co-observed lessons; district staff's view.
+OPERATIONS.update({
+    ("GET", "/api/calibration"): Operation(
+        "The caller's co-observed lessons that every member submitted, with agreement per look-for", PERSON,
+        calibration.MyCalibrationSchema),
+    ("GET", "/api/reports/calibration"): Operation(
+        "Agreement per look-for across the district's co-observed lessons; no observer named", PERSON,
+        calibration.CalibrationReportSchema, errors=(404,)),
+})
 # Exports and the audit log (server/api/exports.py, server/api/audit.py): 404 to anyone who may not see them.
 OPERATIONS.update({
     ("GET", "/api/exports/observations"): Operation(
@@ -229,6 +239,15 @@ OPERATIONS.update({
         body=new_school_schema, errors=(409,)),
     ("PATCH", "/api/admin/schools/<school_id>"): Operation(
         "Change a school's name or time zone", PERSON, SchoolSchema, body=school_update_schema, errors=(409,)),
+})
+# The district's judgment words for the evidence-not-judgment hint (server/api/judgment_words.py).
+OPERATIONS.update({
+    ("GET", "/api/admin/judgment-words"): Operation(
+        "The district's judgment words: the current list (the default until one is saved) and its versions", PERSON,
+        JudgmentWordHistorySchema, errors=(404,)),
+    ("PUT", "/api/admin/judgment-words"): Operation(
+        "Save a new version of the district's judgment words (admins of the whole district)", PERSON,
+        JudgmentWordHistorySchema, body=judgment_word_list_edit_schema, errors=(404, 409)),
 })
 # PATCH on a published template answers 201 with its new draft, beside 200 for a draft edited.
 EXTRA_SUCCESS = {("PATCH", "/api/templates/<template_id>"): 201}
@@ -334,7 +353,8 @@ def _error_statuses(method: str, rule: str, operation: Operation) -> set[int]:
         statuses.add(403)
     if method not in SAFE_METHODS:
         statuses.add(403)
-    if "<" in rule:
+    # An admin route answers 404 to anyone who is not an admin (server.auth.require_admin).
+    if "<" in rule or rule.startswith("/api/admin/"):
         statuses.add(404)
     if operation.body is not None or operation.csv:
         statuses |= {400, 413, 415, 422}

@@ -8,6 +8,7 @@ them, and the schemathesis run in CI checks every answer it gets.
 from marshmallow import Schema, fields, validate
 
 from schemas.devices import DeviceSchema
+from schemas.judgment_words import JudgmentPatternSchema
 from schemas.observations import ObservationSchema
 from schemas.people import ROLES, PersonSchema
 from schemas.templates import TemplateSchema
@@ -146,11 +147,19 @@ class ReferencePersonSchema(Schema):
     school_id = fields.String(required=True, allow_none=True)
 
 
+class ReferenceJudgmentWordsSchema(Schema):
+    """The district's judgment words (version 0: the default), for the hint on Capture."""
+    version = fields.Integer(required=True)
+    language = fields.String(required=True)
+    patterns = fields.List(fields.Nested(JudgmentPatternSchema), required=True)
+
+
 class ReferenceSchema(Schema):
     """What a device needs offline: the caller's schools, their people, the published templates."""
     schools = fields.List(fields.Nested(ReferenceSchoolSchema), required=True)
     people = fields.List(fields.Nested(ReferencePersonSchema), required=True)
     templates = fields.List(fields.Nested(TemplateSchema), required=True)
+    judgment_words = fields.Nested(ReferenceJudgmentWordsSchema, required=True)
 
 
 class PullAnswerSchema(Schema):

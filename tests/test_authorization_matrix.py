@@ -229,6 +229,9 @@ MATRIX.update({("GET", f"/api/reports/{name}"): ((lambda url: lambda w, a, c: (u
                for name in ("lookfors", "coverage", "feedback-loop", "core")})
 MATRIX[("GET", "/api/reports/my-feedback")] = (lambda w, a, c: ("/api/reports/my-feedback", {}),
                                                {"observer", "peer", "other_school_teacher"})
+# Calibration: anyone's own co-observed lessons (none here); the district's view is district staff's.
+MATRIX[("GET", "/api/calibration")] = (lambda w, a, c: ("/api/calibration", {}), SIGNED_IN)
+MATRIX[("GET", "/api/reports/calibration")] = (lambda w, a, c: ("/api/reports/calibration", {}), {"district_staff"})
 
 # Exports (district staff only) and the audit log (admins only): 404 to everyone else.
 MATRIX[("GET", "/api/exports/observations")] = (lambda w, a, c: ("/api/exports/observations?format=jsonl", {}),
@@ -251,6 +254,15 @@ MATRIX.update({
     ("PATCH", "/api/admin/schools/<school_id>"): (
         lambda w, a, c: (f"/api/admin/schools/{w.lincoln.id}", dict(json={"timezone": "America/Chicago"})),
         {"school_admin", "district_admin"}),
+})
+
+# The district's judgment words: every admin reads their district's; only admins of the whole
+# district save a new version (403 to a school admin).
+MATRIX.update({
+    ("GET", "/api/admin/judgment-words"): (lambda w, a, c: ("/api/admin/judgment-words", {}), ADMINS),
+    ("PUT", "/api/admin/judgment-words"): (
+        lambda w, a, c: ("/api/admin/judgment-words", dict(json={"language": "en", "patterns": [{"match": "seem*"}]})),
+        {"district_admin", "other_district_admin"}),
 })
 
 # Who is refused how: a caller outside a route's permitted set gets 401 when anonymous, 403 when a
@@ -277,6 +289,8 @@ REFUSED = {
     ("GET", "/api/admin/schools"): NOT_ADMIN,
     ("POST", "/api/admin/schools"): {**NOT_ADMIN, "school_admin": 403},
     ("PATCH", "/api/admin/schools/<school_id>"): NOT_ADMIN,
+    ("GET", "/api/admin/judgment-words"): NOT_ADMIN,
+    ("PUT", "/api/admin/judgment-words"): {**NOT_ADMIN, "school_admin": 403},
     ("POST", "/api/templates"): {**dict.fromkeys({"teacher", "observer", "peer", "other_school_teacher"}, 403),
                                  # The school named is not one they may see: a field error, and no
                                  # word on whether that school exists.
@@ -374,6 +388,7 @@ READS = {
 READS[("GET", "/api/reports/feedback-loop")] = lambda w, caller, body: _equal(body["overall"]["n_observations"], 1)
 READS[("GET", "/api/reports/my-feedback")] = lambda w, caller, body: _equal(
     body["usefulness"]["n_observations"], 0)
+READS[("GET", "/api/calibration")] = lambda w, caller, body: _equal(body, {"co_observations": [], "lookfors": []})
 
 def _audit(world, caller, body):
     """Events of people the admin administers, and nobody else's."""
@@ -387,6 +402,8 @@ READS[("GET", "/api/audit")] = _audit
 READS[("GET", "/api/admin/schools")] = lambda w, caller, body: _equal(
     {school["id"] for school in body["schools"]},
     {"school_admin": {w.lincoln.id}, "district_admin": {w.lincoln.id, w.grant.id}}.get(caller, set()))
+READS[("GET", "/api/admin/judgment-words")] = lambda w, caller, body: _equal(
+    body["may_change"], caller != "school_admin")
 READS[("GET", "/api/admin/settings")] = lambda w, caller, body: _equal(body["id"], w.people[caller].district_id)
 
 def api_rules(app):

@@ -13,6 +13,7 @@ const PLACES = [
   ['roster', 'Roster import', 'Bring in the roster from a CSV file: see every change and every bad line before anything is written.'],
   ['templates', 'Look-for templates', 'Write the problem of practice and the look-fors observers see on Capture; publish a new version.'],
   ['settings', 'Schools and settings', 'School names and time zones, the district time zone, quiet hours, reminder delays and report privacy.'],
+  ['judgment-words', 'Judgment words', 'The words the evidence-not-judgment hint notices in notes on Capture; save a new version for the district.'],
   ['audit', 'Audit', 'Sign-in failures, revoked tablets, roster imports and exports: who did what, and when.'],
 ];
 

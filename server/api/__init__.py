@@ -6,5 +6,6 @@ from server.auth import authenticate
 api = Blueprint("api", __name__, url_prefix="/api")
 api.before_request(authenticate)
 
-from server.api import (audit, auth, devices, exports, health, inbox, observations, openapi, people, push,  # noqa: E402,F401
-                        reports, roster, settings, sync, templates)
+from server.api import (audit, auth, calibration, devices, exports, health, inbox,  # noqa: E402,F401
+                        judgment_words, observations, openapi, people, push, reports, roster, settings, sync,
+                        templates)

@@ -10,7 +10,7 @@ from tests.browser.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT, browser_un
 pytestmark = pytest.mark.browser
 
 PLACES = [("People", "People"), ("Roster import", "Roster import"), ("Look-for templates", "Look-for templates"),
-          ("Schools and settings", "Schools and settings"), ("Audit", "Audit")]
+          ("Schools and settings", "Schools and settings"), ("Judgment words", "Judgment words"), ("Audit", "Audit")]
 
 
 @pytest.fixture
