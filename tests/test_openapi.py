@@ -310,6 +310,18 @@ def test_real_answers_conform_to_the_document(make, api_as, conforms):
     assert call(conforms, browser_admin, "PATCH", f"/api/admin/schools/{school.id}", json={"timezone": None}
                 ).status_code == 200
 
+    # The district's judgment words: read, a new version saved, a bad one refused.
+    call(conforms, browser_admin, "GET", "/api/admin/judgment-words")
+    assert call(conforms, district_admin, "PUT", "/api/admin/judgment-words",
+                json={"language": "en", "patterns": [{"match": "seem*"}]}).status_code == 200
+    assert call(conforms, district_admin, "PUT", "/api/admin/judgment-words",
+                json={"language": "en", "patterns": [{"match": ""}]}).status_code == 422
+
+    # Calibration: an observer's own co-observations, the district's figures for its staff.
+    call(conforms, browser_admin, "GET", "/api/calibration")
+    call(conforms, api_as(make.person("district_staff", district=school.district)), "GET", "/api/reports/calibration")
+    assert call(conforms, api_as(teacher), "GET", "/api/reports/calibration").status_code == 404
+
     answered = {key for key, status in conforms.seen if status.startswith("2")}
     assert answered == set(conforms.ops), f"not called successfully: {set(conforms.ops) - answered}"
 

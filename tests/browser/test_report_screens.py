@@ -205,7 +205,8 @@ def test_an_observer_sees_how_teachers_rated_their_feedback(world, new_tablet):
     assert table_rows(chart.locator("table")) == [["1", "0"], ["2", "0"], ["3", "0"], ["4", "1"], ["5", "0"]]
     observer.context.set_offline(True)
     observer.reload()
-    expect(observer.locator("main .message")).to_have_text(NEEDS_CONNECTION)
+    expect(observer.locator("main .message")).to_have_text(
+        "How teachers rated my feedback needs a connection. It opens when this tablet is online.")
 
 
 def test_the_first_load_of_a_fresh_tablet_asks_for_nothing_online_only(app, world, new_tablet):
