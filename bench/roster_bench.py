@@ -5,7 +5,7 @@ PASSWORD_TIME_COST 3, PASSWORD_MEMORY_KIB 65,536, unless the ROUNDS_ variables s
 imports `--rows` people with passwords, then `--rows` other people without, into an empty
 district, as a district-wide admin through Flask's test client: it times the preview request
 (which must answer well within gunicorn's 30 s), and the job (`server.roster_jobs.run_next`, as
-the scheduler process runs it), split into its prepare phase (hashing, chunk by chunk) and its
+the scheduler process runs it, hashing on `roster_jobs.HASH_THREADS` threads), split into its prepare phase (hashing, chunk by chunk) and its
 apply phase (one transaction). Baselines measured in the same run: argon2 alone (median of
 `--sample` hashes, times the rows), and a plain SQLAlchemy Core insert of as many people and role
 grants in one transaction. Prints the ratios and the load average before and after. A preview or
@@ -169,7 +169,8 @@ def run(kind: str, args, workdir: Path) -> bool:
     url = fresh_database(kind, args.pg_url, workdir, 1)
     app = bench_app(url)
     print(f"\n== {kind}: {args.rows:,} rows; argon2 time_cost={app.config['PASSWORD_TIME_COST']}, "
-          f"memory={app.config['PASSWORD_MEMORY_KIB']:,} KiB", flush=True)
+          f"memory={app.config['PASSWORD_MEMORY_KIB']:,} KiB; the job hashes on {roster_jobs.HASH_THREADS} "
+          f"threads ({os.cpu_count()} cores)", flush=True)
     try:
         api = SignedIn(app, seed(app))
         per_hash = hashing_baseline(app, args.sample)

@@ -422,3 +422,24 @@ def test_no_roster_text_makes_the_preview_fail_with_a_500(api_as, admin, lines, 
     text = "\n".join([header, *(",".join(cells) for cells in lines)])
     response = preview(api_as(admin), text)
     assert response.status_code in (201, 400, 422), response.get_data(as_text=True)[:500]
+
+
+def test_passwords_hashed_on_several_threads_each_match_their_own_row(app, api_as, admin, lincoln):
+    """The chunks' hashes are computed on several threads: each lands on its own person, and one
+    person's password matching already keeps that person's hash."""
+    api = api_as(admin)
+    first = preview(api, many(3)).get_json()
+    assert api.post(imports_url(first["id"], "/confirm")).status_code == 202
+    assert run_job(app, hash_threads=1) == first["id"]
+    kept = person("p1@example.org").password_hash
+    text = roster(*(f"p{n}@example.org,Person {n},teacher,Lincoln,,password {n if n != 2 else 'changed'}"
+                    for n in range(11)))
+    body = preview(api, text).get_json()
+    assert api.post(imports_url(body["id"], "/confirm")).status_code == 202
+    assert run_job(app, chunk_rows=4, hash_threads=3) == body["id"]
+    assert api.get(imports_url(body["id"])).get_json()["state"] == "done"
+    for n in range(11):
+        expected = f"password {n if n != 2 else 'changed'}"
+        assert verify_password(person(f"p{n}@example.org").password_hash, expected), n
+        assert not verify_password(person(f"p{n}@example.org").password_hash, f"password {n + 1}"), n
+    assert person("p1@example.org").password_hash == kept
