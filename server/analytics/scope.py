@@ -6,6 +6,9 @@ loaded filters (schemas.exports' ExportFiltersSchema, which the reports' query e
 conditions on Observation; only submitted, non-deleted observations of schools in scope ever
 match. A visit's day is that of its start (or of its record, if it has no start) in the
 district's time zone; `from` and `to` are such days, both included.
+A person who co-observes a lesson (a calibration visit) whose walkthroughs are not all submitted
+yet studies none of that lesson's walkthroughs, their own included, until they are: `hidden` lists
+those co-observations (server.rounds.calibration.unfinished_co_observations_of).
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -17,6 +20,7 @@ from server.authz import studied_schools_query
 from server.extensions import db
 from server.models import District, LookForTemplate, Observation, Person, School
 from server.reports.sql import visit_at
+from server.rounds.calibration import unfinished_co_observations_of
 
 # What a school or template outside the scope hears, per purpose: the same words whether the
 # thing does not exist or lies outside the scope.
@@ -35,11 +39,14 @@ class Scope:
     district_wide: bool = True
     # The one school of school-scoped staff, whose templates they may name beside the district's.
     school_id: str | None = None
+    # Ids of the co-observations left out until all their walkthroughs are submitted.
+    hidden: tuple[str, ...] = ()
 
     @classmethod
     def of_person(cls, person: Person) -> "Scope":
         return cls(db.session.get(District, person.district_id), studied_schools_query(person),
-                   district_wide=person.school_id is None, school_id=person.school_id)
+                   district_wide=person.school_id is None, school_id=person.school_id,
+                   hidden=tuple(unfinished_co_observations_of(person)))
 
     @property
     def zone(self) -> str:
@@ -75,6 +82,9 @@ def criteria(scope: Scope, filters: dict) -> list:
     that is absent or None does not narrow)."""
     conditions = [Observation.status == "submitted", Observation.deleted.is_(False),
                   Observation.school_id.in_(scope.school_ids)]
+    if scope.hidden:
+        conditions.append(or_(Observation.co_observation_id.is_(None),
+                              Observation.co_observation_id.not_in(scope.hidden)))
     conditions += dated(scope.zone, filters.get("from_"), filters.get("to"))
     for column, name in ((Observation.school_id, "school"), (Observation.grade, "grade"),
                          (Observation.subject, "subject"), (Observation.template_id, "template")):

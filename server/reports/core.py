@@ -20,6 +20,7 @@ DEMAND_LEVELS = [(level, level) for level in CORE_FIELD_LEVELS["task_demand"]]
 def core_report(person: Person, filters: Filters, summary=None) -> dict:
     """The report from the observations, or from a district summary (server.reports.summary)."""
     if summary is not None:
+        summary = summary.seen_by(person)
         counts = {}
         for (when, level), count in summary.counts("kd").items():
             counts.setdefault(when, {})[level] = count

@@ -29,6 +29,7 @@ def coverage_report(person: Person, filters: Filters, days: int, today: date | N
     schools = _schools(person, filters)
     teachers = _teachers(person, filters)
     if summary is not None:
+        summary = summary.seen_by(person)
         visits = {(school, teacher): count for (school, teacher), count in summary.counts("cv").items()}
         last = summary.last_visits(end.isoformat())
         cells = {(school, week): figures for (school, week), figures in summary.sized("cw").items()}

@@ -47,7 +47,7 @@ def feedback_loop_report(person: Person, filters: Filters, today: date | None = 
     """The report from the observations, or from a district summary (server.reports.summary)."""
     today = today or datetime.now(timezone.utc).astimezone(ZoneInfo(filters.zone)).date()
     if summary is not None:
-        sizes, release_hours, acknowledge_hours, ratings, states = _from_summary(summary, today)
+        sizes, release_hours, acknowledge_hours, ratings, states = _from_summary(summary.seen_by(person), today)
     else:
         conditions = counted(person, filters)
         sizes = _sizes(conditions)

@@ -25,7 +25,7 @@ UNITS = {"count": "count", "timer": "seconds"}
 
 def lookfors_report(person: Person, filters: Filters, summary=None) -> dict:
     """The report from the observations, or from a district summary (server.reports.summary)."""
-    values, sizes, totals = gathered(summary) if summary is not None else _gather(person, filters)
+    values, sizes, totals = gathered(summary.seen_by(person)) if summary is not None else _gather(person, filters)
     templates = db.session.scalars(select(LookForTemplate).where(LookForTemplate.id.in_(list(totals)))).all()
     schools = dict(db.session.execute(select(School.id, School.name)).all()) if totals else {}
     shown = [_template(template, totals[template.id], values, sizes, schools)

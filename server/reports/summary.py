@@ -39,6 +39,7 @@ from server.models import (District, EvidenceNote, Feedback, LookForTemplate, Ob
                            SyncClock)
 from server.models.types import utcnow
 from server.reports.sql import BOUND_KEY_PREFIX
+from server.rounds.calibration import unfinished_co_observations_of
 
 # Any constant works; it only has to differ from the other advisory locks on the same database.
 LOCK_KEY = 0x52707274  # "Rprt"
@@ -225,15 +226,57 @@ class Contributions:
 # --- reading -------------------------------------------------------------------------------
 
 class Reader:
-    """A built district's counts, by kind: {key as a tuple: n}."""
+    """A built district's counts, by kind: {key as a tuple: n}.
 
-    def __init__(self, district_id: str):
+    The counts are shared by every caller; `seen_by(person)` gives a reader that takes away the
+    contributions of the walkthroughs the person may not study yet (server.analytics.scope: the
+    lessons of their unfinished co-observations), read from those few observations' stored facts.
+    """
+
+    def __init__(self, district_id: str, hidden_ids: tuple = ()):
         self.district_id = district_id
+        self.hidden_ids = hidden_ids
+        self._less = Contributions(sign=-1)
+        if hidden_ids:
+            for raw in db.session.scalars(select(ReportFacts.facts).where(
+                    ReportFacts.district_id == district_id, ReportFacts.observation_id.in_(hidden_ids))):
+                self._less.of(Facts.loaded(raw))
+
+    def seen_by(self, person) -> "Reader":
+        """This district's counts less the observations `person` may not study yet."""
+        hidden = unfinished_co_observations_of(person)
+        if not hidden:
+            return Reader(self.district_id)
+        ids = tuple(db.session.scalars(select(Observation.id).where(Observation.co_observation_id.in_(hidden))))
+        return Reader(self.district_id, ids)
 
     def counts(self, kind: str) -> dict:
-        return {tuple(json.loads(key)): n for key, n in db.session.execute(
+        found = {tuple(json.loads(key)): n for key, n in db.session.execute(
             select(ReportCount.key, ReportCount.n).where(ReportCount.district_id == self.district_id,
                                                          ReportCount.kind == kind))}
+        if kind.endswith("#"):
+            self._fewer_teachers(kind[:-1], found)
+        else:
+            for (less_kind, key), n in self._less.counts.items():
+                if less_kind == kind:
+                    key = tuple(json.loads(key_text(key)))
+                    found[key] = found.get(key, 0) + n
+        return {key: n for key, n in found.items() if n}
+
+    def _fewer_teachers(self, kind: str, found: dict) -> None:
+        """A key's distinct teachers lose one for each teacher all of whose counts there are taken away."""
+        taken = {(key_text(key), teacher): n for (less_kind, key, teacher), n in self._less.teachers.items()
+                 if less_kind == kind and n}
+        if not taken:
+            return
+        stored = {(key, str(teacher)): n for key, teacher, n in db.session.execute(
+            select(ReportTeacher.key, ReportTeacher.teacher_id, ReportTeacher.n).where(
+                ReportTeacher.district_id == self.district_id, ReportTeacher.kind == kind,
+                ReportTeacher.teacher_id.in_({teacher for _key, teacher in taken})))}
+        for (key, teacher), n in taken.items():
+            if stored.get((key, teacher), 0) + n <= 0:
+                shown = tuple(json.loads(key))
+                found[shown] = found.get(shown, 0) - 1
 
     def sized(self, kind: str) -> dict:
         """{key: (n, distinct teachers)} of a kind counted with its teachers."""
@@ -244,7 +287,8 @@ class Reader:
         """{teacher id: their last visit's day (text), on or before `through_day`}."""
         return dict(db.session.execute(
             select(ReportFacts.teacher_id, func.max(ReportFacts.day))
-            .where(ReportFacts.district_id == self.district_id, ReportFacts.day <= through_day)
+            .where(ReportFacts.district_id == self.district_id, ReportFacts.day <= through_day,
+                   ReportFacts.observation_id.not_in(self.hidden_ids))
             .group_by(ReportFacts.teacher_id)).all())
 
 

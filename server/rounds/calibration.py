@@ -9,6 +9,9 @@ another's scores anywhere (server.authz keeps co-observers out of each other's w
   member's value, and per look-for the agreement across them, overall and with each partner.
 - `district_calibration(person)`: for district staff, per look-for across the complete
   co-observations of the schools they study, with n; no observer is named or counted apart.
+- `unfinished_co_observations_of(person)`: the co-observations the person is a member of that
+  are not complete yet; exports and reports leave those lessons out of what the person studies
+  (server.analytics.scope, server.reports.summary).
 """
 from collections import defaultdict
 
@@ -28,6 +31,17 @@ def complete_co_observations():
             .where(Observation.co_observation_id.is_not(None), Observation.deleted.is_(False))
             .group_by(Observation.co_observation_id)
             .having(func.count() >= 2, waiting == 0))
+
+
+def unfinished_co_observations_of(person: Person) -> list[str]:
+    """Ids of the co-observations `person` is a member of (a walkthrough of their own, even
+    deleted, as in server.authz.co_observed_by) that are not complete. Most people have none, so
+    callers can use it as a short exclusion list."""
+    return list(db.session.scalars(
+        select(Observation.co_observation_id)
+        .where(Observation.observer_id == person.id, Observation.co_observation_id.is_not(None),
+               Observation.co_observation_id.not_in(complete_co_observations()))
+        .distinct()))
 
 
 def _members(co_observation_ids) -> dict:
