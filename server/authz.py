@@ -177,7 +177,7 @@ def observation_write_errors(person: Person, values: dict, existing: dict | None
         elif values["teacher_id"] == person.id:
             errors["teacher_id"] = ["You cannot observe yourself."]
     if "co_observation_id" in values:
-        errors.update(_co_observation_errors(person, values, existing))
+        errors.update(_co_observation_errors(person, values, existing, directory))
     if values.get("template_id") is not None:
         template = directory.template(person, values["template_id"], school_id)
         if template is None:
@@ -187,20 +187,20 @@ def observation_write_errors(person: Person, values: dict, existing: dict | None
     return errors
 
 
-def _co_observation_errors(person: Person, values: dict, existing: dict | None) -> dict:
+def _co_observation_errors(person: Person, values: dict, existing: dict | None, directory) -> dict:
     """A walkthrough joins one co-observation, once, and only one of the observer's own; its
-    other members observe the same teacher at the same school."""
+    other members observe the same teacher at the same school. The members are those stored and
+    those the same push joined before (`directory.co_observation_members`)."""
     wanted = values["co_observation_id"]
     before = existing.get("co_observation_id") if existing is not None else None
     if before is not None or wanted is None:
         return {} if before == wanted else {"co_observation_id": ["A walkthrough joins a co-observation once; it cannot change."]}
     teacher_id = values.get("teacher_id") if existing is None else existing["teacher_id"]
     school_id = values.get("school_id") if existing is None else existing["school_id"]
-    members = db.session.execute(select(Observation.observer_id, Observation.teacher_id, Observation.school_id)
-                                 .where(Observation.co_observation_id == wanted)).all()
-    if any(member.observer_id == person.id for member in members):
+    members = directory.co_observation_members(wanted)
+    if any(member["observer_id"] == person.id for member in members):
         return {"co_observation_id": ["You already have a walkthrough in this co-observation."]}
-    if any((member.teacher_id, member.school_id) != (teacher_id, school_id) for member in members):
+    if any((member["teacher_id"], member["school_id"]) != (teacher_id, school_id) for member in members):
         return {"co_observation_id": ["This co-observation is of another lesson: check the teacher and the code."]}
     return {}
 

@@ -15,7 +15,7 @@ from server import authz
 from server.bulk import insert_rows
 from server.extensions import db
 from server.jsonutil import dumps_storable
-from server.models import Device, LookForTemplate, Person, RejectedOp, School, SyncConflict, SyncOp
+from server.models import Device, LookForTemplate, Observation, Person, RejectedOp, School, SyncConflict, SyncOp
 from server.models.observation import first_shared
 from server.models.types import utcnow
 from server.sync_conflicts import conflict_row, show_all
@@ -63,10 +63,12 @@ class Record:
 
 
 class Directory:
-    """Cached answers about schools, teachers and templates for authorization within one push."""
+    """Cached answers about schools, teachers and templates for authorization within one push,
+    and the co-observations as this push has left them so far (`records`: the push's records)."""
 
-    def __init__(self):
+    def __init__(self, records: dict):
         self._schools, self._teachers, self._templates = None, {}, {}
+        self._records = records
 
     def school_in_scope(self, person, school_id) -> bool:
         if self._schools is None:
@@ -79,6 +81,23 @@ class Directory:
             ok = person is not None and person.active and person.has_role("teacher")
             self._teachers[person_id] = {"school_id": person.school_id} if ok else None
         return self._teachers[person_id]
+
+    def co_observation_members(self, co_observation_id: str) -> list[dict]:
+        """The walkthroughs of a co-observation, even deleted ({observer_id, teacher_id,
+        school_id}): those stored, with the ops this push has accepted so far over them, so two
+        walkthroughs joined in one push meet each other."""
+        members = {row.id: dict(row._mapping) for row in db.session.execute(
+            select(Observation.id, Observation.observer_id, Observation.teacher_id, Observation.school_id)
+            .where(Observation.co_observation_id == co_observation_id))}
+        for (entity, record_id), record in self._records.items():
+            if entity != "observation":
+                continue
+            if record.state.get("co_observation_id") == co_observation_id:
+                members[record_id] = {name: record.state[name] for name in ("observer_id", "teacher_id", "school_id")}
+            else:
+                members.pop(record_id, None)
+        return [{name: member[name] for name in ("observer_id", "teacher_id", "school_id")}
+                for member in members.values()]
 
     def template(self, person, template_id, school_id):
         key = (template_id, school_id)
@@ -95,8 +114,8 @@ class Push:
         self.person, self.device_id = person, device_id
         self.now_ms = clocks.now_ms()
         self.now = utcnow()
-        self.directory = Directory()
         self.records: dict[tuple, Record] = {}
+        self.directory = Directory(self.records)
         self.feedback_of: dict[str, str] = {}
         self.open_conflicts: dict[str, SyncConflict] = {}
         self.authors = {device_id: person.id}

@@ -165,6 +165,40 @@ def test_joining_is_checked_a_walkthrough_joins_once_one_per_observer_same_lesso
     assert world.tablet(world.coach).push()["results"][0]["errors"] == {"co_observation_id": ["Not a valid UUID."]}
 
 
+ALREADY_IN = {"co_observation_id": ["You already have a walkthrough in this co-observation."]}
+
+
+def test_two_walkthroughs_of_one_observer_in_one_push_cannot_join_the_same_co_observation(world):
+    co_id = str(uuid.uuid4())
+    tablet = world.tablet(world.maria)
+    first = world.walkthrough(world.maria, co_id)
+    second = world.walkthrough(world.maria, co_id)
+    body = tablet.push()
+    assert statuses(body) == ["applied", "rejected"] and body["results"][1]["errors"] == ALREADY_IN
+    assert pulled_ids(tablet) == {first}
+    refused = world.api_as(world.maria).get("/api/sync/rejected").get_json()["rejected"]
+    assert [r["op"]["record_id"] for r in refused] == [second] and refused[0]["errors"] == ALREADY_IN
+
+
+def test_a_walkthrough_joined_earlier_in_the_same_push_counts_as_a_member(world):
+    co_id = str(uuid.uuid4())
+    tablet = world.tablet(world.maria)
+    stored = world.walkthrough(world.maria, None)
+    tablet.push()
+    # One push: the stored walkthrough joins, then a new one starts unlinked and tries to join.
+    tablet.op("observation", stored, {"co_observation_id": co_id}, base_version=tablet_version(tablet, stored))
+    later = world.walkthrough(world.maria, None)
+    tablet.op("observation", later, {"co_observation_id": co_id})
+    body = tablet.push()
+    assert statuses(body) == ["applied", "applied", "rejected"] and body["results"][2]["errors"] == ALREADY_IN
+    # Another observer still joins, and one of another lesson is still told so.
+    world.walkthrough(world.derek, co_id)
+    assert statuses(world.tablet(world.derek).push()) == ["applied"]
+    world.walkthrough(world.coach, co_id, teacher=world.teacher2)
+    assert world.tablet(world.coach).push()["results"][0]["errors"] == {
+        "co_observation_id": ["This co-observation is of another lesson: check the teacher and the code."]}
+
+
 def co_observe(world, pairs_of_answers):
     """One submitted co-observation of Maria and Derek per (maria's, derek's) answers."""
     for maria_answers, derek_answers in pairs_of_answers:
