@@ -24,7 +24,7 @@ const DEFAULTS = {
     school_id: null, teacher_id: null, observer_id: null, template_id: null, template_version: null,
     started_at: null, ended_at: null, grade: null, subject: null, segment: null, students_present: null,
     teacher_doing: '', students_doing: '', task: '', task_demand: null, lookfors: {}, status: 'draft',
-    deleted: false,
+    deleted: false, co_observation_id: null,
   },
   note: { observation_id: null, element: null, text: '', at: null, is_inference: false },
   feedback: {
@@ -83,9 +83,11 @@ export async function feedbackId(observationId) {
   return feedbackIds.get(observationId);
 }
 
-async function feedbackUuid(observationId) {
-  const hex = FEEDBACK_NAMESPACE.replace(/-/g, '');
-  const name = new TextEncoder().encode(observationId);
+/** UUIDv5 (RFC 9562, SHA-1) of the text `text` in the namespace `namespace`: every device that
+ * names the same thing makes the same id, with no network. */
+export async function uuidV5(namespace, text) {
+  const hex = namespace.replace(/-/g, '');
+  const name = new TextEncoder().encode(text);
   const bytes = new Uint8Array(16 + name.length);
   for (let i = 0; i < 16; i += 1) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   bytes.set(name, 16);
@@ -94,6 +96,10 @@ async function feedbackUuid(observationId) {
   hash[8] = (hash[8] & 0x3f) | 0x80;
   const h = [...hash].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function feedbackUuid(observationId) {
+  return uuidV5(FEEDBACK_NAMESPACE, observationId);
 }
 
 // --- writing -------------------------------------------------------------------------------
@@ -141,13 +147,17 @@ function remember(list, id) {
   return [id, ...list.filter((item) => item !== id)].slice(0, 8);
 }
 
-export async function startObservation({ school_id, teacher_id, template_id = null, template_version = null }) {
+/** Starts a draft walkthrough in one op; with `co_observation_id`, one linked to a calibration
+ * visit (docs/calibration.md) from its first op. Returns its id. */
+export async function startObservation({
+  school_id, teacher_id, template_id = null, template_version = null, co_observation_id = null,
+}) {
   const me = await getMe();
   const id = crypto.randomUUID();
   await write(async (tx) => {
     await change(tx, 'observation', id, {
       school_id, teacher_id, observer_id: me.person.id, template_id, template_version,
-      started_at: nowIso(), status: 'draft',
+      started_at: nowIso(), status: 'draft', ...(co_observation_id ? { co_observation_id } : {}),
     });
     const recent = await getMeta(tx, 'recent', { schools: [], teachers: [] });
     await putMeta(tx, 'recent', { schools: remember(recent.schools, school_id), teachers: remember(recent.teachers, teacher_id) });

@@ -10,7 +10,8 @@
  * taps (look-fors, the task demand) at once (`updateObservation`); the save line says "Saving…"
  * until they are written. A note box's words, and a running timer, outlive a reload (`keepAside`).
  * An elapsed clock runs from `started_at` for CLOCK_HOURS; an older draft shows its start instead.
- * It says who can read what is recorded. Narrower than wide landscape, a tab bar that stays at
+ * It says who can read what is recorded, and, for a co-observed walkthrough (a calibration visit),
+ * that its look-fors stay hidden from the other observers until everyone has submitted. Narrower than wide landscape, a tab bar that stays at
  * the top shows one part at a time: Teacher, Students, Task, Look-fors, Class.
  * Only the observer's own drafts can be edited here; anything else points to #/observation/<id>.
  * While a note is typed, the district's judgment words (reference data, pwa/judgment.js) are
@@ -335,6 +336,8 @@ export async function render(main, [id], ctx) {
       h('div', {},
         h('h1', {}, `Walkthrough with ${teacher}`),
         h('p', { class: 'muted' }, school, ' · started ', clockTime(data.started_at)),
+        data.co_observation_id ? h('p', { class: 'co-observed' }, 'Co-observed (calibration): your look-fors stay '
+          + 'hidden from the others until everyone has submitted.') : null,
         h('p', { class: 'muted audience' }, `Only you can read this walkthrough until you submit it. Then ${teacher} `
           + `and district staff who oversee ${school} can read all of it.`)),
       h('a', { class: 'button primary', href: `#/review/${id}` }, 'Review and feedback')),

@@ -11,9 +11,9 @@
  * "Co-observe" and the tablet shows a short code; the others pick the same teacher, tap "Join a
  * co-observation" and type it. Every tablet derives the same co_observation_id from the teacher
  * and the code (UUIDv5), so no network is needed; the code's last character is a check character,
- * so a mistyped code is caught here.
+ * so a mistyped code is caught here. The walkthrough starts linked, in one op.
  */
-import { recentChoices, startObservation, updateObservation } from '../records.js';
+import { recentChoices, startObservation, uuidV5 } from '../records.js';
 import { h, hasRole, uid, writeProblem } from '../ui.js';
 
 // Letters and digits that are hard to mix up when read across a classroom.
@@ -44,17 +44,8 @@ export function readCode(typed) {
 const shownCode = (code) => `${code.slice(0, 3)}-${code.slice(3)}`;
 
 /** UUIDv5(CO_OBSERVATION_NAMESPACE, "<teacher id>:<code>"): the same on every member's tablet. */
-export async function coObservationId(teacherId, code) {
-  const hex = CO_OBSERVATION_NAMESPACE.replace(/-/g, '');
-  const name = new TextEncoder().encode(`${teacherId}:${code}`);
-  const bytes = new Uint8Array(16 + name.length);
-  for (let i = 0; i < 16; i += 1) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  bytes.set(name, 16);
-  const hash = new Uint8Array(await crypto.subtle.digest('SHA-1', bytes)).slice(0, 16);
-  hash[6] = (hash[6] & 0x0f) | 0x50;
-  hash[8] = (hash[8] & 0x3f) | 0x80;
-  const x = [...hash].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+export function coObservationId(teacherId, code) {
+  return uuidV5(CO_OBSERVATION_NAMESPACE, `${teacherId}:${code}`);
 }
 
 /** Recent ids first (most recent first), then the rest by name. */
@@ -206,8 +197,8 @@ export async function render(main, params, ctx) {
         const id = await startObservation({
           school_id: school.id, teacher_id: teacher.id,
           template_id: template ? template.id : null, template_version: template ? template.version : null,
+          co_observation_id: code ? await coObservationId(teacher.id, code) : null,
         });
-        if (code) await updateObservation(id, { co_observation_id: await coObservationId(teacher.id, code) });
         ctx.navigate(`#/capture/${id}`);
       } catch (error) {
         problem.textContent = writeProblem(error);

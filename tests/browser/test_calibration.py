@@ -22,6 +22,7 @@ TOO_SMALL_TO_TAP = """() => [...document.querySelectorAll('main button, main inp
     .filter(([, height]) => height < 44)"""
 TARGET = "Learning target is posted in student-friendly words"
 STATE = "Students can say what they are learning and why"
+CO_OBSERVED = "Co-observed (calibration): your look-fors stay hidden from the others until everyone has submitted."
 
 
 @pytest.fixture
@@ -99,6 +100,12 @@ def test_two_observers_co_observe_offline_sync_and_see_their_agreement(world, ne
     accessibility.check(maria, "#/new, co-observe")
     screenshot(maria, "calibration-code")
     maria.get_by_role("button", name="Start co-observed walkthrough").click()
+    expect(maria.get_by_role("heading", level=1, name="Walkthrough with Alice Moreno")).to_be_visible()
+    expect(maria.locator(".screen-head")).to_contain_text(CO_OBSERVED)
+    # The walkthrough starts linked, in one op.
+    ops = maria.evaluate("async () => (await import('/outbox.js')).nextBatch(100)")
+    starts = [op for op in ops if op["entity"] == "observation"]
+    assert len(starts) == 1 and re.fullmatch(r"[0-9a-f-]{36}", starts[0]["fields"]["co_observation_id"])
 
     new_walkthrough_of_alice(derek)
     derek.get_by_role("button", name="Join a co-observation").click()
@@ -113,6 +120,8 @@ def test_two_observers_co_observe_offline_sync_and_see_their_agreement(world, ne
     accessibility.check(derek, "#/new, join with a wrong code")
     field.fill(shown.lower().replace("-", " "))
     derek.get_by_role("button", name="Start co-observed walkthrough").click()
+    expect(derek.locator(".screen-head")).to_contain_text(CO_OBSERVED)
+    accessibility.check(derek, "#/capture, co-observed")
 
     record_and_submit(maria, "Yes", "Most")
     record_and_submit(derek, "Yes", "A few")
