@@ -37,11 +37,11 @@ def unfinished_co_observations_of(person: Person) -> list[str]:
     """Ids of the co-observations `person` is a member of (a walkthrough of their own, even
     deleted, as in server.authz.co_observed_by) that are not complete. Most people have none, so
     callers can use it as a short exclusion list."""
-    return list(db.session.scalars(
-        select(Observation.co_observation_id)
-        .where(Observation.observer_id == person.id, Observation.co_observation_id.is_not(None),
-               Observation.co_observation_id.not_in(complete_co_observations()))
-        .distinct()))
+    mine = select(Observation.co_observation_id).where(Observation.observer_id == person.id,
+                                                        Observation.co_observation_id.is_not(None))
+    # Only the person's own co-observations are grouped, not every one of the district.
+    complete = complete_co_observations().where(Observation.co_observation_id.in_(mine))
+    return list(db.session.scalars(mine.where(Observation.co_observation_id.not_in(complete)).distinct()))
 
 
 def _members(co_observation_ids) -> dict:
