@@ -193,7 +193,6 @@ function navLinks(status) {
   if (homeOf(me.person) === '#/today') links.push(['today', 'Today']);
   if (roles.includes('observer')) links.push(['new', 'New walkthrough'], ['commitments', 'My commitments']);
   if (roles.includes('teacher')) links.push(['feedback', 'Feedback for me']);
-  if (roles.includes('observer')) links.push(['calibration', 'My calibration']);
   if (roles.includes('district_staff')) links.push(['reports', 'Reports']);
   if (roles.includes('district_staff')) links.push(['calibration-report', 'Calibration']);
   if (roles.includes('admin')) links.push(['admin', 'Admin']);

@@ -2,7 +2,8 @@
  * #/commitments: the support the observer offered in shared feedback (records on this tablet),
  * grouped Overdue, Due soon (3 days), Open, Kept, with teacher, walkthrough, due date, asked for
  * or not, confirmed or not. "Mark as kept" + note is a feedback edit: offline too, then synced.
- * A link leads to how teachers rated the observer's feedback (#/my-ratings, an online screen).
+ * Links lead to how teachers rated the observer's feedback (#/my-ratings) and to how their
+ * look-fors agreed with colleagues' on co-observed lessons (#/calibration), both online screens.
  */
 import { feedbackOf, keepAside, keptAside, listObservations, nowIso, saveFeedback } from '../records.js';
 import { keepCurrent } from '../keep-current.js';
@@ -82,7 +83,8 @@ async function show(ctx, status) {
   const names = namesOf(ctx.reference);
   return [h('h1', { tabindex: '-1' }, 'My commitments'),
     h('p', { class: 'lede' }, 'The support you offered teachers in your feedback, until it is kept.'),
-    h('p', {}, h('a', { href: '#/my-ratings' }, 'How teachers rated my feedback')),
+    h('p', { class: 'my-practice' }, h('a', { href: '#/my-ratings' }, 'How teachers rated my feedback'),
+      h('a', { href: '#/calibration' }, 'My calibration')),
     status.element, status.problem,
     ...(all.length ? GROUPS.map(([key, title]) => {
       const group = all.filter(({ feedback }) => groupOf(feedback.data) === key);

@@ -132,7 +132,10 @@ def test_two_observers_co_observe_offline_sync_and_see_their_agreement(world, ne
     linked = {o.observer_id: o.co_observation_id for o in db.session.query(Observation).all()}
     assert len(linked) == 2 and len(set(linked.values())) == 1 and None not in linked.values()
 
-    maria.get_by_role("navigation", name="Main").get_by_role("link", name="My calibration").click()
+    # Beside how teachers rated their feedback, on My commitments: not one more link in the main menu.
+    maria.get_by_role("navigation", name="Main").get_by_role("link", name="My commitments").click()
+    expect(maria.get_by_role("navigation", name="Main").get_by_role("link", name="My calibration")).to_have_count(0)
+    maria.get_by_role("main").get_by_role("link", name="My calibration").click()
     expect(maria.get_by_role("heading", level=1, name="My calibration")).to_be_visible()
     card = maria.get_by_role("region", name=STATE, exact=True)
     expect(card).to_contain_text("Only 1 lesson so far")
