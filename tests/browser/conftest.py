@@ -45,6 +45,40 @@ SYNC_UNTIL_SENT = """async () => {
 }"""
 
 
+# axe-core's impacts that fail a screen.
+IMPACTS_THAT_FAIL = {"serious", "critical"}
+# The visible controls matching a selector that are under 44 px high (a checkbox's or a radio's
+# label is its target, so they are left out), each said by its text or its markup.
+UNDER_44_PX = """(selector) => [...document.querySelectorAll(selector)]
+    .filter((el) => el.offsetParent !== null && el.type !== 'checkbox' && el.type !== 'radio')
+    .filter((el) => el.getBoundingClientRect().height < 44)
+    .map((el) => (el.textContent.trim() || el.outerHTML).slice(0, 80))"""
+
+
+def tablet_problems(page, where: str, taps: str | None = None) -> dict[str, list[str]]:
+    """What is wrong with the screen `page` shows, at both tablet sizes (it is left at the
+    portrait size): axe-core's serious and critical violations, a page wider than the screen,
+    and, with `taps` (a CSS selector), the controls it matches that are under 44 px high.
+    {"<where> at <width>x<height>": [problems]}, empty when all is well."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        browser_unavailable("axe-playwright-python is not installed")
+    problems = {}
+    for viewport in (TABLET_LANDSCAPE, TABLET_PORTRAIT):
+        page.set_viewport_size(viewport)
+        found = [f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']][:3]}"
+                 for v in Axe().run(page).response["violations"] if v["impact"] in IMPACTS_THAT_FAIL]
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > viewport["width"]:
+            found.append(f"the page is {width} px wide")
+        if taps:
+            found += [f"under 44 px: {tap}" for tap in page.evaluate(UNDER_44_PX, taps)]
+        if found:
+            problems[f"{where} at {viewport['width']}x{viewport['height']}"] = found
+    return problems
+
+
 def sync_until_sent(page) -> None:
     """Every change on `page`'s tablet reached the server and none was refused, or the test fails
     saying why (the tablet's own sync status)."""

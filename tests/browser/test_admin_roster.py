@@ -17,11 +17,10 @@ from server.extensions import db
 from server.models import Person
 from server.models.roster_import import RosterImport
 from server.models.types import utcnow
-from tests.browser.conftest import TABLET_LANDSCAPE, TABLET_PORTRAIT, browser_unavailable
+from tests.browser.conftest import TABLET_PORTRAIT, tablet_problems
 
 pytestmark = pytest.mark.browser
 
-IMPACTS_THAT_FAIL = {"serious", "critical"}
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs" / "roster.md"
 HEADER = "email,name,roles,school,school_timezone,password"
 OFFLINE = "Roster import needs a connection. It opens when this tablet is online."
@@ -343,26 +342,11 @@ def test_roster_import_says_plainly_that_it_needs_a_connection(world, new_tablet
 
 def test_roster_import_has_no_serious_or_critical_accessibility_violation(world, app, new_tablet, tmp_path,
                                                                           screenshot):
-    try:
-        from axe_playwright_python.sync_playwright import Axe
-    except ImportError:
-        browser_unavailable("axe-playwright-python is not installed")
     dana = new_tablet(world.admin.email)
     failures = {}
 
     def check(where):
-        for viewport in (TABLET_LANDSCAPE, TABLET_PORTRAIT):
-            dana.set_viewport_size(viewport)
-            violations = Axe().run(dana).response["violations"]
-            serious = [f"{v['id']} ({v['impact']}): {v['help']} at {[node['target'] for node in v['nodes']][:3]}"
-                       for v in violations if v["impact"] in IMPACTS_THAT_FAIL]
-            if serious:
-                failures[f"{where} at {viewport['width']}x{viewport['height']}"] = serious
-            assert dana.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"], where
-            small = dana.evaluate("""() => [...document.querySelectorAll('main button, main a, main input')]
-                .filter((e) => e.offsetParent && e.type !== 'checkbox' && e.getBoundingClientRect().height < 44)
-                .map((e) => e.outerHTML.slice(0, 80))""")
-            assert not small, f"taps under 44 px on {where}: {small}"
+        failures.update(tablet_problems(dana, where, 'main button, main a, main input'))
 
     open_roster(dana)
     check("the empty screen")
