@@ -11,7 +11,7 @@
  * offline the screen says it needs a connection.
  */
 import { h, hasRole, plural, uid } from '../ui.js';
-import { adminCall, field, notForYou, showFieldErrors, trouble, useStylesheet } from './admin-page.js';
+import { adminCall, field, notForYou, showFieldErrors, trouble, useAdminStylesheet, useStylesheet } from './admin-page.js';
 import { settingLabel } from './admin-settings.js';
 
 const TITLE = 'Audit';
@@ -172,7 +172,7 @@ export async function render(main, params, ctx) {
     notForYou(main, TITLE, NOT_YOURS);
     return;
   }
-  useStylesheet('/online/admin.css');
+  useAdminStylesheet();
   useStylesheet('/online/settings.css');
   document.title = `${TITLE} · Rounds`;
   const body = h('div', {}, h('p', { class: 'muted loading', role: 'status' }, 'Loading…'));

@@ -12,7 +12,7 @@
  * `settingLabel(name)`: a setting's name in words, for the audit list too.
  */
 import { h, hasRole, uid } from '../ui.js';
-import { adminCall, field, notForYou, showFieldErrors, trouble, useStylesheet } from './admin-page.js';
+import { adminCall, field, notForYou, showFieldErrors, trouble, useAdminStylesheet, useStylesheet } from './admin-page.js';
 
 const TITLE = 'Schools and settings';
 const OFFLINE = 'Schools and settings need a connection. They open when this tablet is online.';
@@ -83,7 +83,7 @@ export async function render(main, params, ctx) {
     notForYou(main, TITLE, NOT_YOURS);
     return;
   }
-  useStylesheet('/online/admin.css');
+  useAdminStylesheet();
   useStylesheet('/online/settings.css');
   document.title = `${TITLE} · Rounds`;
   const body = h('div', {}, h('p', { class: 'muted loading', role: 'status' }, 'Loading…'));
